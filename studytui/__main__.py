@@ -1,0 +1,3 @@
+from studytui.cli import main
+
+main()

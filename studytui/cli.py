@@ -1,0 +1,122 @@
+"""The `studytui` command: a click group whose subcommands load only when they are called.
+
+Each subcommand lives in its own module under `studytui.commands`, so `studytui --help` and the
+TUI start without importing torch, sympy or the other subcommands' dependencies.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from studytui import __version__
+from studytui.errors import StudytuiError
+
+# command name -> "module:attribute"; the module is imported only when the command runs.
+COMMANDS: dict[str, str] = {
+    "review": "studytui.commands.review:review",
+    "drill": "studytui.commands.drill:drill",
+    "calc": "studytui.commands.calc:calc",
+    "check": "studytui.commands.check:check",
+    "import": "studytui.commands.importer:import_cmd",
+    "export": "studytui.commands.export:export",
+    "stats": "studytui.commands.stats:stats",
+    "demo": "studytui.commands.demo:demo",
+    "exam": "studytui.commands.exam:exam",
+    "optimize": "studytui.commands.optimize:optimize",
+}
+
+SHORT_HELP: dict[str, str] = {
+    "review": "Open the TUI straight into review.",
+    "drill": "Generated shape/params/rf/MACs problems.",
+    "calc": "Output shape, params, MACs and receptive field of layers.",
+    "check": "Validate cards/ and drills/ (file:line errors).",
+    "import": "Import Markdown Q&A notes as cards.",
+    "export": "Export the deck to Anki (.apkg).",
+    "stats": "Review and drill statistics.",
+    "demo": "List the demos, or run one.",
+    "exam": "A timed mock exam.",
+    "optimize": "Fit FSRS parameters to your review log.",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # the command is listed but not built yet
+                return _not_available(name)
+            raise
+        return getattr(module, attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help comes from a table so `--help` does not import every command.
+        rows = [(name, SHORT_HELP.get(name, "")) for name in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _not_available(name: str) -> click.Command:
+    @click.command(name=name, context_settings={"ignore_unknown_options": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def missing(args: tuple[str, ...]) -> None:
+        raise click.ClickException(f"'{name}' is not available in this build yet")
+
+    return missing
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
+@click.option(
+    "--db",
+    "db_path",
+    envvar="STUDYTUI_DB",
+    type=click.Path(dir_okay=False),
+    help="Database file (env STUDYTUI_DB; default in the user data dir).",
+)
+@click.version_option(__version__, prog_name="studytui")
+@click.pass_context
+def cli(ctx: click.Context, db_path: str | None) -> None:
+    """Study CNN and ResNet theory: spaced-repetition cards, generated drills, live demos.
+
+    Run with no command to open the terminal app.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db_path
+    if ctx.invoked_subcommand is None:
+        try:
+            from studytui.tui.app import run_app
+        except ModuleNotFoundError:
+            click.echo(ctx.get_help())
+            return
+        run_app(db_path=db_path)
+
+
+def main() -> None:
+    """Entry point: user mistakes become one line on stderr and exit code 1."""
+    try:
+        cli.main(prog_name="studytui", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except StudytuiError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except BrokenPipeError:
+        sys.exit(0)

@@ -1,0 +1,21 @@
+"""Where studytui keeps its files: the project folders and the user's database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CARDS_DIR = PROJECT_ROOT / "cards"
+DRILLS_DIR = PROJECT_ROOT / "drills"
+DEMOS_DIR = PROJECT_ROOT / "demos"
+
+
+def default_db_path() -> Path:
+    """The database path: $STUDYTUI_DB if set, else the platformdirs user data dir."""
+    env = os.environ.get("STUDYTUI_DB")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("studytui")) / "studytui.db"

@@ -1,0 +1,139 @@
+"""Load a YAML file into a pydantic model, reporting every problem as `file:line: what is wrong`.
+
+PyYAML's node tree keeps the line of every value, so a pydantic error's location (a path of keys
+and list indexes) is walked through the tree to find the line to blame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from studytui.errors import StudytuiError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class YamlFileError(StudytuiError):
+    """One or more problems in a YAML file; `problems` holds (line, message) pairs."""
+
+    def __init__(self, path: Path, problems: list[tuple[int, str]]):
+        self.path = Path(path)
+        self.problems = sorted(problems)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [f"{self.path}:{line}: {message}" for line, message in self.problems]
+
+
+def _line_of(node: yaml.Node | None) -> int:
+    return node.start_mark.line + 1 if node is not None else 1
+
+
+def _child(node: yaml.Node, key: object) -> yaml.Node | None:
+    """The node under `key` (a mapping key or a list index), or None."""
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == str(key):
+                return v
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        return node.value[key]
+    return None
+
+
+def _node_at(root: yaml.Node, loc: tuple[object, ...]) -> tuple[yaml.Node, bool]:
+    """The deepest node along `loc`, and whether the whole path was found."""
+    node = root
+    for key in loc:
+        child = _child(node, key)
+        if child is None:
+            return node, False
+        node = child
+    return node, True
+
+
+def _duplicate_keys(node: yaml.Node) -> list[tuple[int, str]]:
+    """PyYAML silently keeps the last of two equal keys; we call that an error."""
+    found: list[tuple[int, str]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for k, v in node.value:
+            if k.value in seen:
+                found.append((_line_of(k), f"duplicate key '{k.value}'"))
+            seen.add(k.value)
+            found += _duplicate_keys(v)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            found += _duplicate_keys(item)
+    return found
+
+
+def _describe(loc: tuple[object, ...]) -> str:
+    parts = []
+    for key in loc:
+        parts.append(f"[{key}]" if isinstance(key, int) else (("." if parts else "") + str(key)))
+    return "".join(parts)
+
+
+def parse_yaml(path: Path, text: str | None = None) -> tuple[object, yaml.Node]:
+    """The data and the node tree of a YAML file; syntax errors raise YamlFileError."""
+    path = Path(path)
+    try:
+        if text is None:
+            text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlFileError(path, [(1, f"not UTF-8 text ({exc.reason})")]) from None
+    except OSError as exc:
+        raise YamlFileError(path, [(1, f"cannot read: {exc.strerror}")]) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise YamlFileError(path, [(line, f"YAML syntax: {exc.problem or exc.context}")]) from None
+    except yaml.YAMLError as exc:
+        raise YamlFileError(path, [(1, f"YAML: {exc}")]) from None
+    if root is None:
+        raise YamlFileError(path, [(1, "the file is empty")])
+    dups = _duplicate_keys(root)
+    if dups:
+        raise YamlFileError(path, dups)
+    return data, root
+
+
+def load_model(path: Path, model: type[M], text: str | None = None) -> M:
+    """Parse `path` and validate it as `model`; every problem is reported with its line."""
+    data, root = parse_yaml(path, text)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            node, complete = _node_at(root, loc)
+            where = _describe(loc)
+            msg = err["msg"]
+            if err["type"] == "missing":
+                msg = f"missing field '{loc[-1]}'" if loc else "missing field"
+                where = _describe(loc[:-1])
+            elif err["type"] == "extra_forbidden":
+                msg = f"unknown field '{loc[-1]}'"
+                where = _describe(loc[:-1])
+                key_node = _key_node(root, loc)
+                node = key_node or node
+            problems.append((_line_of(node), f"{where}: {msg}" if where else msg))
+        raise YamlFileError(path, problems) from None
+
+
+def _key_node(root: yaml.Node, loc: tuple[object, ...]) -> yaml.Node | None:
+    """The node of the key itself (for unknown-field errors, the key is what is wrong)."""
+    parent, complete = _node_at(root, loc[:-1])
+    if complete and isinstance(parent, yaml.MappingNode):
+        for k, _ in parent.value:
+            if k.value == str(loc[-1]):
+                return k
+    return None
