@@ -57,7 +57,7 @@ class Check(Strict):
     input: str | None = None
     layers: list[str] | None = None
     model: str | None = None
-    layer: int | None = None  # index of the layer/stage to read; None = the whole network
+    layer: int | str | None = None  # index or stage name (e.g. "layer3") to read; None = whole net
     expect: Expect
 
     @model_validator(mode="after")
