@@ -15,13 +15,27 @@ A topic file looks like::
           input: 1x32x32
           layers: ["Conv2d(1, 1, 3)", "Conv2d(1, 1, 3)"]
           expect: {rf: [5, 5]}
+
+Loading the whole deck (for the TUI, `studytui check`, the scheduler)::
+
+    deck, problems = load_deck()            # cards/*.yaml + nothing else
+    deck, problems = load_deck(extra_dirs=[imported_dir(db_path)])   # + the user's imports
+    for p in problems:                       # each prints as `file:line: what is wrong`
+        print(p)
+
+A malformed file is reported and skipped; the other files still load. Duplicate card ids (across
+all files), duplicate topic ids, unknown fields and demos that do not exist under demos/ are
+problems too. Imported topics (written by `studytui import`) have no demo.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Iterable
+
+import yaml
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -103,6 +117,170 @@ class Topic(Strict):
         return value
 
 
+IMPORTED_DIR_NAME = "imported"
+
+
+def imported_dir(db_path: Path | None = None) -> Path:
+    """Where `studytui import` writes topic files: `imported/` beside the database."""
+    from studytui.paths import default_db_path
+
+    db = Path(db_path) if db_path is not None else default_db_path()
+    return db.expanduser().parent / IMPORTED_DIR_NAME
+
+
+class ImportedTopic(Topic):
+    """A topic written by `studytui import`: no demo, and it remembers its source files."""
+
+    demo: str | None = None  # type: ignore[assignment]
+    source: list[str] = Field(default_factory=list)
+
+    @field_validator("demo")
+    @classmethod
+    def _demo_is_script(cls, value: str | None) -> str | None:
+        return value
+
+
 def load_topic(path: Path) -> Topic:
     """Load one topic file; raises YamlFileError with file:line problems."""
     return load_model(Path(path), Topic)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in one file, printed as `file:line: message`."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Deck:
+    """Every loaded topic and card, in file order. Card ids are unique across the deck."""
+
+    topics: list[Topic] = field(default_factory=list)
+    cards: dict[str, Card] = field(default_factory=dict)  # card id -> card
+    topic_of: dict[str, str] = field(default_factory=dict)  # card id -> topic id
+    files: dict[str, Path] = field(default_factory=dict)  # topic id -> its YAML file
+
+    def topic(self, topic_id: str) -> Topic:
+        for t in self.topics:
+            if t.topic == topic_id:
+                return t
+        raise KeyError(topic_id)
+
+    def cards_in(self, topic_id: str | None = None) -> list[Card]:
+        """The cards of one topic (or of the whole deck), in file order."""
+        if topic_id is None:
+            return list(self.cards.values())
+        return [c for cid, c in self.cards.items() if self.topic_of[cid] == topic_id]
+
+    def __len__(self) -> int:
+        return len(self.cards)
+
+
+def _value_node(root: yaml.Node, *keys: object) -> yaml.Node | None:
+    node: yaml.Node | None = root
+    for key in keys:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            return None
+    return node
+
+
+def _line(root: yaml.Node, *keys: object) -> int:
+    node = _value_node(root, *keys)
+    return node.start_mark.line + 1 if node is not None else 1
+
+
+def topic_files(paths: Iterable[Path]) -> list[Path]:
+    """The YAML files named by `paths` (files as given, directories expanded, sorted)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        else:
+            found.append(path)
+    return found
+
+
+def load_deck(
+    cards_dir: Path | None = None,
+    *,
+    extra_dirs: Iterable[Path] = (),
+    files: Iterable[Path] | None = None,
+    demos_dir: Path | None = None,
+) -> tuple[Deck, list[Problem]]:
+    """Load every topic file; return the deck of the good files and every problem found.
+
+    `cards_dir` defaults to the project's cards/; `extra_dirs` (e.g. the user's imported/ dir) hold
+    ImportedTopic files; `files` replaces both with an explicit list (for `studytui check FILE`).
+    A missing directory is an empty deck, not an error.
+    """
+    from studytui.paths import CARDS_DIR, DEMOS_DIR
+
+    demos_dir = Path(demos_dir) if demos_dir is not None else DEMOS_DIR
+    if files is not None:
+        plan = [(p, Topic) for p in topic_files(files)]
+    else:
+        card_dir = Path(cards_dir) if cards_dir is not None else CARDS_DIR
+        plan = [(p, Topic) for p in topic_files([card_dir] if card_dir.is_dir() else [])]
+        for extra in extra_dirs:
+            if Path(extra).is_dir():
+                plan += [(p, ImportedTopic) for p in topic_files([extra])]
+
+    deck = Deck()
+    problems: list[Problem] = []
+    where_card: dict[str, tuple[Path, int]] = {}
+    where_topic: dict[str, tuple[Path, int]] = {}
+    for path, model in plan:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            problems.append(Problem(path, 1, "not UTF-8 text"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(path, 1, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if files is not None and path.parent.name == IMPORTED_DIR_NAME:  # `check` on an import
+            model = ImportedTopic
+        try:
+            topic = load_model(path, model, text=text)
+        except YamlFileError as exc:
+            problems += [Problem(path, line, msg) for line, msg in exc.problems]
+            continue
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        bad = False
+        if topic.demo is not None and not (demos_dir / topic.demo).is_file():
+            problems.append(Problem(path, _line(root, "demo"), f"demo '{topic.demo}' not found in demos/"))
+            bad = True
+        if topic.topic in where_topic:
+            other, other_line = where_topic[topic.topic]
+            problems.append(
+                Problem(path, _line(root, "topic"), f"duplicate topic '{topic.topic}' (also {other}:{other_line})")
+            )
+            bad = True
+        for i, card in enumerate(topic.cards):
+            if card.id in where_card:
+                other, other_line = where_card[card.id]
+                problems.append(
+                    Problem(path, _line(root, "cards", i, "id"), f"duplicate card id '{card.id}' (also {other}:{other_line})")
+                )
+                bad = True
+            else:
+                where_card[card.id] = (path, _line(root, "cards", i, "id"))
+        if bad:  # keep the rest of the deck consistent: a topic with problems is left out whole
+            continue
+        where_topic[topic.topic] = (path, _line(root, "topic"))
+        deck.topics.append(topic)
+        deck.files[topic.topic] = path
+        for card in topic.cards:
+            deck.cards[card.id] = card
+            deck.topic_of[card.id] = topic.topic
+    return deck, sorted(problems, key=lambda p: (str(p.path), p.line))
