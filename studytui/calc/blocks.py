@@ -1,0 +1,269 @@
+"""Composite layers: Sequential, and residual blocks built from the layers of the registry.
+
+A residual block is: pre-layers, then a main path and a shortcut path that are added, then
+post-layers. BasicBlock and Bottleneck (post-activation, He et al. 2016) and their
+pre-activation versions (He et al., "Identity Mappings", 2016) are spelled out here layer by
+layer, so the calculator counts exactly what the torch modules contain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from studytui.calc.footprint import AxisMap
+from studytui.calc.layers import (
+    BatchNorm2d, Conv2d, Layer, LayerError, Maps, ReLU, Shape, _int, build_layer, fmt_shape, register,
+)
+
+
+def chain(named: list[tuple[str, Layer]], shape: Shape) -> tuple[Shape, list[tuple[Shape, Shape]]]:
+    """Run `shape` through the layers; returns the output and each layer's (input, output)."""
+    io = []
+    for name, layer in named:
+        try:
+            out = layer.output_shape(shape)
+        except LayerError as exc:
+            raise LayerError(f"{name}: {exc}") from None
+        io.append((shape, out))
+        shape = out
+    return shape, io
+
+
+def chain_maps(named: list[tuple[str, Layer]], io: list[tuple[Shape, Shape]], start: Maps) -> Maps:
+    maps = start
+    for (_, layer), (shape, _) in zip(named, io):
+        if maps is None:
+            return None
+        step = layer.axis_maps(shape)
+        maps = None if step is None else (maps[0].then(step[0]), maps[1].then(step[1]))
+    return maps
+
+
+def _identity() -> Maps:
+    return (AxisMap.identity(), AxisMap.identity())
+
+
+def _as_layer(value, owner: str) -> Layer:
+    from studytui.calc.spec import Call
+
+    if isinstance(value, Layer):
+        return value
+    if isinstance(value, Call):
+        return build_layer(value)
+    raise LayerError(f"{owner} takes layers as arguments, got {value!r}")
+
+
+class Composite(Layer):
+    """A layer made of named sub-layers."""
+
+    def named(self) -> list[tuple[str, Layer]]:
+        raise NotImplementedError
+
+    def children(self) -> list[Layer]:
+        return [layer for _, layer in self.named()]
+
+    def params(self) -> int:
+        return sum(layer.params() for layer in self.children())
+
+    def explain(self, shape: Shape) -> dict[str, list[str]]:
+        out = self.output_shape(shape)
+        parts = [f"{name} {layer.params()}" for name, layer in self.named() if layer.params()]
+        return {"shape": [f"{type(self).__name__} turns {fmt_shape(shape)} into {fmt_shape(out)}"],
+                "params": [" + ".join(parts) + f" = {self.params()}" if parts else "no parameters: 0"],
+                "macs": [f"sum of its convs and linears: {self.macs(shape, out)}"],
+                "rf": ["the largest receptive field over its paths"]}
+
+
+@register
+@dataclass(eq=False, init=False)
+class Sequential(Composite):
+    def __init__(self, *layers):
+        self.layers = [_as_layer(x, "Sequential") for x in layers]
+        self.text = ""
+
+    def canonical(self) -> str:
+        return f"Sequential({', '.join(l.name for l in self.layers)})"
+
+    def named(self) -> list[tuple[str, Layer]]:
+        return [(str(i), layer) for i, layer in enumerate(self.layers)]
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return chain(self.named(), shape)[0]
+
+    def macs(self, shape: Shape, out: Shape) -> int:
+        _, io = chain(self.named(), shape)
+        return sum(layer.macs(a, b) for layer, (a, b) in zip(self.layers, io))
+
+    def axis_maps(self, shape: Shape) -> Maps:
+        _, io = chain(self.named(), shape)
+        return chain_maps(self.named(), io, _identity())
+
+    def to_torch(self):
+        import torch.nn as nn
+
+        return nn.Sequential(*(layer.to_torch() for layer in self.layers))
+
+
+class ResidualBlock(Composite):
+    """pre → (main + shortcut) → post. Subclasses fill the four lists in `_build`."""
+
+    expansion = 1
+    pre: list[tuple[str, Layer]]
+    main: list[tuple[str, Layer]]
+    shortcut: list[tuple[str, Layer]]
+    post: list[tuple[str, Layer]]
+    shortcut_taps_pre = False  # pre-activation blocks project the pre-activated input
+
+    def named(self) -> list[tuple[str, Layer]]:
+        short = [(f"shortcut.{n}", layer) for n, layer in self.shortcut]
+        return self.pre + self.main + short + self.post
+
+    def _paths(self, shape: Shape):
+        a, pre_io = chain(self.pre, shape)
+        main_out, main_io = chain(self.main, a)
+        short_in = a if self.shortcut_taps_pre else shape
+        short_out, short_io = chain([(f"shortcut.{n}", l) for n, l in self.shortcut], short_in)
+        if main_out != short_out:
+            raise LayerError(f"the main path gives {fmt_shape(main_out)} but the shortcut gives "
+                             f"{fmt_shape(short_out)}; they cannot be added")
+        out, post_io = chain(self.post, main_out)
+        return out, pre_io, main_io, short_io, post_io
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return self._paths(shape)[0]
+
+    def macs(self, shape: Shape, out: Shape) -> int:
+        _, *ios = self._paths(shape)
+        lists = (self.pre, self.main, self.shortcut, self.post)
+        return sum(l.macs(a, b) for named, io in zip(lists, ios) for (_, l), (a, b) in zip(named, io))
+
+    def axis_maps(self, shape: Shape) -> Maps:
+        _, pre_io, main_io, short_io, post_io = self._paths(shape)
+        pre = chain_maps(self.pre, pre_io, _identity())
+        main = chain_maps(self.main, main_io, pre)
+        short = chain_maps(self.shortcut, short_io, pre if self.shortcut_taps_pre else _identity())
+        if main is None or short is None:
+            return None
+        both = (main[0].union(short[0]), main[1].union(short[1]))
+        if None in both:
+            return None
+        return chain_maps(self.post, post_io, both)
+
+    def to_torch(self):
+        from studytui.torchcheck import ResidualTwin
+
+        def seq(named):
+            import torch.nn as nn
+
+            return nn.Sequential(*(layer.to_torch() for _, layer in named))
+
+        return ResidualTwin(seq(self.pre), seq(self.main), seq(self.shortcut), seq(self.post),
+                            self.shortcut_taps_pre)
+
+
+@register
+@dataclass(eq=False, init=False)
+class Residual(ResidualBlock):
+    """`Residual(layer, ...)`: y = x + f(x), the bare residual connection."""
+
+    def __init__(self, *layers):
+        body = [_as_layer(x, "Residual") for x in layers]
+        if not body:
+            raise LayerError("Residual needs at least one layer: Residual(Conv2d(...), ...)")
+        self.pre, self.shortcut, self.post = [], [], []
+        self.main = [(str(i), layer) for i, layer in enumerate(body)]
+        self.text = ""
+
+    def canonical(self) -> str:
+        return f"Residual({', '.join(l.name for _, l in self.main)})"
+
+
+def _conv(cin: int, cout: int, k: int, stride: int = 1) -> Conv2d:
+    return Conv2d(cin, cout, k, stride=stride, padding=k // 2, bias=False)
+
+
+@dataclass(eq=False)
+class _StandardBlock(ResidualBlock):
+    in_planes: int
+    planes: int
+    stride: int = 1
+
+    def validate(self) -> None:
+        owner = type(self).__name__
+        _int(self.in_planes, "in_planes", owner)
+        _int(self.planes, "planes", owner)
+        _int(self.stride, "stride", owner)
+        self.out_planes = self.planes * self.expansion
+        self.project = self.stride != 1 or self.in_planes != self.out_planes
+        self._build()
+
+    def canonical(self) -> str:
+        extra = f", stride={self.stride}" if self.stride != 1 else ""
+        return f"{type(self).__name__}({self.in_planes}, {self.planes}{extra})"
+
+
+@register
+@dataclass(eq=False)
+class BasicBlock(_StandardBlock):
+    """3x3 conv-BN-ReLU, 3x3 conv-BN, add the shortcut, ReLU (ResNet-18/34)."""
+
+    def _build(self) -> None:
+        i, p, s = self.in_planes, self.planes, self.stride
+        self.pre = []
+        self.main = [("conv1", _conv(i, p, 3, s)), ("bn1", BatchNorm2d(p)), ("relu", ReLU()),
+                     ("conv2", _conv(p, p, 3)), ("bn2", BatchNorm2d(p))]
+        self.shortcut = [("0", _conv(i, p, 1, s)), ("1", BatchNorm2d(p))] if self.project else []
+        self.post = [("relu_out", ReLU())]
+
+
+@register
+@dataclass(eq=False)
+class Bottleneck(_StandardBlock):
+    """1x1 reduce, 3x3 (carries the stride), 1x1 expand x4, add, ReLU (ResNet-50/101/152)."""
+
+    expansion = 4
+
+    def _build(self) -> None:
+        i, p, s, o = self.in_planes, self.planes, self.stride, self.out_planes
+        self.pre = []
+        self.main = [("conv1", _conv(i, p, 1)), ("bn1", BatchNorm2d(p)), ("relu1", ReLU()),
+                     ("conv2", _conv(p, p, 3, s)), ("bn2", BatchNorm2d(p)), ("relu2", ReLU()),
+                     ("conv3", _conv(p, o, 1)), ("bn3", BatchNorm2d(o))]
+        self.shortcut = [("0", _conv(i, o, 1, s)), ("1", BatchNorm2d(o))] if self.project else []
+        self.post = [("relu_out", ReLU())]
+
+
+@register
+@dataclass(eq=False)
+class PreActBlock(_StandardBlock):
+    """BN-ReLU-3x3, BN-ReLU-3x3, plus the shortcut; nothing after the add (ResNet v2)."""
+
+    shortcut_taps_pre = True
+
+    def _build(self) -> None:
+        i, p, s = self.in_planes, self.planes, self.stride
+        self.pre = [("bn1", BatchNorm2d(i)), ("relu1", ReLU())]
+        self.main = [("conv1", _conv(i, p, 3, s)), ("bn2", BatchNorm2d(p)), ("relu2", ReLU()),
+                     ("conv2", _conv(p, p, 3))]
+        self.shortcut = [("0", _conv(i, p, 1, s))] if self.project else []
+        self.post = []
+        # An identity shortcut carries the raw input, a projection the pre-activated one.
+        self.shortcut_taps_pre = self.project
+
+
+@register
+@dataclass(eq=False)
+class PreActBottleneck(_StandardBlock):
+    """BN-ReLU-1x1, BN-ReLU-3x3 (stride), BN-ReLU-1x1 x4, plus the shortcut (ResNet v2)."""
+
+    expansion = 4
+
+    def _build(self) -> None:
+        i, p, s, o = self.in_planes, self.planes, self.stride, self.out_planes
+        self.pre = [("bn1", BatchNorm2d(i)), ("relu1", ReLU())]
+        self.main = [("conv1", _conv(i, p, 1)), ("bn2", BatchNorm2d(p)), ("relu2", ReLU()),
+                     ("conv2", _conv(p, p, 3, s)), ("bn3", BatchNorm2d(p)), ("relu3", ReLU()),
+                     ("conv3", _conv(p, o, 1))]
+        self.shortcut = [("0", _conv(i, o, 1, s))] if self.project else []
+        self.post = []
+        self.shortcut_taps_pre = self.project

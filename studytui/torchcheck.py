@@ -1,0 +1,217 @@
+"""Check the calculator against real torch layers: shapes, parameters, MACs and receptive fields.
+
+Shapes, parameters and MACs are measured on the meta device (no memory, no arithmetic), MACs with
+torch's own FlopCounterMode (FLOPs / 2). Receptive fields are measured empirically on the CPU in
+float64: the gradient of one output unit with respect to the input, with every activation made
+the identity, max-pooling replaced by sum-pooling over the same windows, all weights positive and
+batch norm in eval mode, so that every input pixel the unit depends on gets a non-zero gradient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from studytui.calc.layers import Layer, fmt_shape
+from studytui.calc.network import Report, analyze
+
+
+class ResidualTwin(nn.Module):
+    """pre → main(x) + shortcut(x) → post: the torch form of the calculator's residual blocks."""
+
+    def __init__(self, pre: nn.Module, main: nn.Module, shortcut: nn.Module, post: nn.Module,
+                 shortcut_taps_pre: bool):
+        super().__init__()
+        self.pre, self.main, self.shortcut, self.post = pre, main, shortcut, post
+        self.shortcut_taps_pre = shortcut_taps_pre
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a = self.pre(x)
+        return self.post(self.main(a) + self.shortcut(a if self.shortcut_taps_pre else x))
+
+
+def build(layers: list[Layer], device: str | torch.device = "cpu") -> list[nn.Module]:
+    """The torch twin of each layer, on `device` ("meta" allocates nothing)."""
+    with torch.device(device):
+        return [layer.to_torch() for layer in layers]
+
+
+@dataclass
+class Verification:
+    ok: bool
+    differences: list[str] = field(default_factory=list)
+    rf_checked: str = ""  # "exact", "clipped" or why it was skipped
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"verified by torch (shapes, params, MACs; receptive field {self.rf_checked})"
+        return "torch disagrees:\n  " + "\n  ".join(self.differences)
+
+
+def measure(report: Report) -> list[dict]:
+    """Per row: the output shape, parameter count and MACs that torch itself reports."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    modules = build([row.layer for row in report.rows], "meta")
+    x = torch.empty((1, *report.input), device="meta")
+    found = []
+    for module in modules:
+        module.eval()
+        with FlopCounterMode(display=False) as counter:
+            x = module(x)
+        found.append({"output": tuple(x.shape[1:]),
+                      "params": sum(p.numel() for p in module.parameters()),
+                      "macs": counter.get_total_flops() // 2})
+    return found
+
+
+def verify(report: Report, check_rf: bool = True) -> Verification:
+    """Compare every row of `report` with torch; differences are listed row by row."""
+    diffs = []
+    for row, got in zip(report.rows, measure(report)):
+        for key, mine in (("output", row.output), ("params", row.params), ("macs", row.macs)):
+            if got[key] != mine:
+                shown = (fmt_shape(mine), fmt_shape(got[key])) if key == "output" else (mine, got[key])
+                diffs.append(f"layer {row.index + 1} ({row.name}) {key}: calculator {shown[0]}, torch {shown[1]}")
+    rf_note = "not checked"
+    if check_rf:
+        rf_diff, rf_note = check_receptive_field(report)
+        diffs += rf_diff
+    return Verification(not diffs, diffs, rf_note)
+
+
+# -- receptive fields ------------------------------------------------------------------------
+class SumPool(nn.Module):
+    """Sum over exactly the windows a pooling layer looks at (so every pixel gets a gradient)."""
+
+    def __init__(self, k, s, p, d, channels: int, in_hw: tuple[int, int], out_hw: tuple[int, int]):
+        super().__init__()
+        self.k, self.s, self.p, self.d, self.channels = k, s, p, d, channels
+        # ceil_mode may add a last window that runs past the padding: pad further on the right.
+        self.extra = tuple((o - 1) * si + di * (ki - 1) + 1 - (n + 2 * pi)
+                           for o, si, di, ki, n, pi in zip(out_hw, s, d, k, in_hw, p))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        (ph, pw), (eh, ew) = self.p, self.extra
+        x = F.pad(x, (pw, pw + ew, ph, ph + eh))
+        weight = torch.ones(self.channels, 1, *self.k, dtype=x.dtype)
+        return F.conv2d(x, weight, stride=self.s, dilation=self.d, groups=self.channels)
+
+
+def linearize(layer: Layer, shape_in: tuple[int, ...]) -> nn.Module:
+    """A torch twin of `layer` whose input gradient marks exactly the pixels each output reads."""
+    from studytui.calc import blocks, layers as L
+
+    if isinstance(layer, (L._Pointwise, L.Dropout)):
+        return nn.Identity()
+    if isinstance(layer, L._Pool):
+        out = layer.output_shape(shape_in)
+        return SumPool(layer._k, layer._s, layer._p, layer._d, shape_in[0], shape_in[1:], out[1:])
+    if isinstance(layer, L.AdaptiveMaxPool2d):
+        return nn.AdaptiveAvgPool2d(layer.output_size)
+    if isinstance(layer, blocks.Sequential):
+        return nn.Sequential(*_linear_chain([("", l) for l in layer.layers], shape_in))
+    if isinstance(layer, blocks.ResidualBlock):
+        a_shape, _ = blocks.chain(layer.pre, shape_in)
+        m_shape, _ = blocks.chain(layer.main, a_shape)
+        short_in = a_shape if layer.shortcut_taps_pre else shape_in
+        seq = lambda named, shape: nn.Sequential(*_linear_chain(named, shape))  # noqa: E731
+        return ResidualTwin(seq(layer.pre, shape_in), seq(layer.main, a_shape),
+                            seq(layer.shortcut, short_in), seq(layer.post, m_shape),
+                            layer.shortcut_taps_pre)
+    return layer.to_torch()
+
+
+def _linear_chain(named: list[tuple[str, Layer]], shape: tuple[int, ...]) -> list[nn.Module]:
+    modules = []
+    for _, layer in named:
+        modules.append(linearize(layer, shape))
+        shape = layer.output_shape(shape)
+    return modules
+
+
+def _positive_weights(module: nn.Module, generator: torch.Generator) -> None:
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.rand(p.shape, generator=generator, dtype=p.dtype) * 0.5 + 0.5)
+
+
+def empirical_footprint(layers: list[Layer], input_shape: tuple[int, int, int],
+                        unit: tuple[int, int]) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """The input rows and columns (first, last) that output unit `unit` depends on, measured."""
+    report = analyze(input_shape, layers)
+    generator = torch.Generator().manual_seed(0)
+    net = nn.Sequential(*(linearize(row.layer, row.input) for row in report.rows)).double().eval()
+    _positive_weights(net, generator)
+    x = torch.zeros((1, *input_shape), dtype=torch.float64, requires_grad=True)
+    out = net(x)
+    out[0, :, unit[0], unit[1]].sum().backward()
+    hit = x.grad[0].abs().sum(dim=0) > 0
+    rows = torch.nonzero(hit.any(dim=1)).flatten()
+    cols = torch.nonzero(hit.any(dim=0)).flatten()
+    span = lambda idx: (int(idx.min()), int(idx.max())) if len(idx) else None  # noqa: E731
+    return span(rows), span(cols)
+
+
+def check_receptive_field(report: Report, max_pixels: int = 1_000_000) -> tuple[list[str], str]:
+    """Compare the calculator's receptive field of the last spatial row with the measured one.
+
+    The input is enlarged (when the layers allow it) until the central output unit's receptive
+    field fits inside the image, so the comparison is exact; otherwise the calculator's interval
+    clipped to the image must contain the measured one and share its inner ends.
+    """
+    last = max((r.index for r in report.rows if r.maps is not None), default=None)
+    if last is None or len(report.input) != 3:
+        return [], "not applicable (no spatial layer)"
+    layers = [r.layer for r in report.rows[: last + 1]]
+    c, h, w = report.input
+    size = _fitting_size(layers, c, (h, w), max_pixels)
+    sub = analyze((c, *size), layers)
+    maps, out_hw = sub.rows[-1].maps, sub.rows[-1].output[1:]
+    if maps is None:
+        return [], "not applicable (not spatial at this size)"
+    diffs, exact = [], True
+    phases = [range(o // 2, min(o // 2 + m.period, o)) for o, m in zip(out_hw, maps)]
+    for uh in phases[0]:
+        for uw in phases[1]:
+            measured = empirical_footprint(layers, (c, *size), (uh, uw))
+            for axis, (m, u, n, got) in enumerate(zip(maps, (uh, uw), size, measured)):
+                want = m.interval(u)
+                label = "height" if axis == 0 else "width"
+                if _inside(want, n):
+                    if got != want:
+                        diffs.append(f"receptive field ({label}) of unit {u}: calculator {want}, torch {got}")
+                else:
+                    exact = False
+                    clipped = None if want is None else (max(want[0], 0), min(want[1], n - 1))
+                    if got is not None and (clipped is None or got[0] < clipped[0] or got[1] > clipped[1]):
+                        diffs.append(f"receptive field ({label}) of unit {u}: calculator {want} (clipped "
+                                     f"{clipped}), torch {got}")
+    where = f"at {fmt_shape((c, *size))}"
+    return diffs, (f"exact, measured {where}" if exact else f"clipped by the image, measured {where}")
+
+
+def _fitting_size(layers: list[Layer], c: int, size: tuple[int, int], max_pixels: int) -> tuple[int, int]:
+    """The smallest doubling of the input at which the central unit's field fits the image."""
+    for _ in range(8):
+        sub = analyze((c, *size), layers)
+        maps, out_hw = sub.rows[-1].maps, sub.rows[-1].output[1:]
+        if all(_inside(m.interval(o // 2), n) for m, o, n in zip(maps, out_hw, size)):
+            return size
+        bigger = tuple(max(n, min(n * 2, m.size * 2 + 8)) for n, m in zip(size, maps))
+        if bigger == size or c * bigger[0] * bigger[1] > max_pixels:
+            return size
+        try:  # a larger input must keep the stack valid and spatial (adaptive pools may not)
+            if analyze((c, *bigger), layers).rows[-1].maps is None:
+                return size
+        except Exception:
+            return size
+        size = bigger
+    return size
+
+
+def _inside(interval, n: int) -> bool:
+    return interval is None or (interval[0] >= 0 and interval[1] <= n - 1)
