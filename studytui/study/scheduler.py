@@ -1,0 +1,568 @@
+"""Scheduling: which card comes next, what each grade would do, and recording answers.
+
+The TUI's whole interface to the memory of the app::
+
+    from studytui.study.scheduler import StudySession, Rating
+    session = StudySession.open(db_path)            # loads the deck and the review log
+    item = session.next_card(topic=None)             # StudyItem or None when nothing is due
+    session.button_labels(item.card_id)              # {"Again": "1m", "Hard": "6m", "Good": "10m", "Easy": "3d"}
+    session.answer(item.card_id, Rating.Good, duration_ms=5400)   # committed before it returns
+    session.undo()                                   # takes back this session's last answer
+    session.record_drill("shapes", 2, correct=True, typed="16x32x32")  # drill:shapes:2 -> Good
+    session.suspend(card_id); session.bury(card_id); session.flag(card_id)
+    session.counts_by_topic(); session.stats()
+    session.record_exam(started_at=..., finished_at=..., topics={"receptive-fields": (4, 5)})
+
+Card state is never stored: it is rebuilt by replaying the review log through fsrs (py-fsrs 6),
+so every instance that reads the same database agrees, and undo is "delete the row, replay".
+fsrs's interval fuzzing is turned off because it draws random numbers, and a replay must give
+the same dates every time. Every method takes `now=` (a UTC datetime) so tests control time.
+
+Drills are generative cards: `drill:<family>:<level>` is scheduled like any card; a correct
+answer is Good, a wrong one Again. A card that lapses (Again while in review) `leech_lapses`
+times is flagged and suspended, by marks tied to that answer (undo removes them too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from fsrs import Card as FsrsCard
+from fsrs import Rating, Scheduler, State
+
+from studytui.errors import StudytuiError
+from studytui.study.deck import Card, Deck, load_deck
+from studytui.study.store import ReviewRow, Store, from_ms, to_ms
+
+__all__ = [
+    "Rating", "Settings", "StudyItem", "CardState", "StudySession", "AnswerResult",
+    "drill_card_id", "parse_drill_id", "format_interval", "DRILL_FAMILIES", "DRILL_LEVELS",
+]
+
+DRILL_FAMILIES = ("shapes", "params", "rf", "macs")
+DRILL_LEVELS = (1, 2, 3)
+DRILL_TOPIC = "drills"
+PARAMETERS_KEY = "fsrs_parameters"
+SETTINGS_KEY = "settings"
+
+
+def drill_card_id(family: str, level: int) -> str:
+    return f"drill:{family}:{level}"
+
+
+def parse_drill_id(card_id: str) -> tuple[str, int] | None:
+    """("shapes", 2) for "drill:shapes:2"; None for an ordinary card id."""
+    parts = card_id.split(":")
+    if len(parts) == 3 and parts[0] == "drill" and parts[2].isdigit():
+        return parts[1], int(parts[2])
+    return None
+
+
+def format_interval(delta: timedelta) -> str:
+    """Anki-style short interval: 45s, 1m, 10m, 3h, 3d, 2.1mo, 1.5y."""
+    s = max(0.0, delta.total_seconds())
+    if s < 60:
+        return f"{round(s)}s"
+    if s < 3600:
+        return f"{round(s / 60)}m"
+    if s < 86400:
+        return f"{round(s / 3600)}h"
+    days = s / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo".replace(".0mo", "mo")
+    return f"{days / 365:.1f}y".replace(".0y", "y")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Knobs of the scheduler; stored in the database's meta table (key "settings")."""
+
+    desired_retention: float = 0.9
+    learning_steps: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=10))
+    relearning_steps: tuple[timedelta, ...] = (timedelta(minutes=10),)
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    leech_lapses: int = 8
+    day_starts_at_hour: int = 4  # local time, like Anki: a late night counts as the day before
+    learn_ahead: timedelta = timedelta(minutes=20)
+    maximum_interval_days: int = 36500
+
+    def __post_init__(self) -> None:
+        if not 0.5 <= self.desired_retention <= 0.99:
+            raise StudytuiError(f"desired retention must be between 0.5 and 0.99, not {self.desired_retention}")
+        if self.new_per_day < 0 or self.reviews_per_day < 0 or self.leech_lapses < 1:
+            raise StudytuiError("daily limits must be >= 0 and leech_lapses >= 1")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "desired_retention": self.desired_retention,
+            "learning_steps_s": [d.total_seconds() for d in self.learning_steps],
+            "relearning_steps_s": [d.total_seconds() for d in self.relearning_steps],
+            "new_per_day": self.new_per_day,
+            "reviews_per_day": self.reviews_per_day,
+            "leech_lapses": self.leech_lapses,
+            "day_starts_at_hour": self.day_starts_at_hour,
+            "learn_ahead_s": self.learn_ahead.total_seconds(),
+            "maximum_interval_days": self.maximum_interval_days,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "Settings":
+        if not data:
+            return cls()
+        d = cls()
+        secs = lambda key, default: tuple(timedelta(seconds=x) for x in data.get(key, [t.total_seconds() for t in default]))  # noqa: E731
+        return cls(
+            desired_retention=float(data.get("desired_retention", d.desired_retention)),
+            learning_steps=secs("learning_steps_s", d.learning_steps),
+            relearning_steps=secs("relearning_steps_s", d.relearning_steps),
+            new_per_day=int(data.get("new_per_day", d.new_per_day)),
+            reviews_per_day=int(data.get("reviews_per_day", d.reviews_per_day)),
+            leech_lapses=int(data.get("leech_lapses", d.leech_lapses)),
+            day_starts_at_hour=int(data.get("day_starts_at_hour", d.day_starts_at_hour)),
+            learn_ahead=timedelta(seconds=float(data.get("learn_ahead_s", d.learn_ahead.total_seconds()))),
+            maximum_interval_days=int(data.get("maximum_interval_days", d.maximum_interval_days)),
+        )
+
+
+@dataclass
+class CardState:
+    """What the log says about one card: its fsrs card plus counters."""
+
+    card_id: str
+    fsrs: FsrsCard
+    reps: int = 0
+    lapses: int = 0
+    first_review: datetime | None = None
+    last_rating: int | None = None
+    content_hash: str | None = None  # of the card text at its last review
+    # (time, phase before the answer, rating) of each answer; phase "new" for the very first one
+    history: list[tuple[datetime, str, int]] = field(default_factory=list)
+
+    @property
+    def phase(self) -> str:
+        """new | learning | review | relearning"""
+        if self.reps == 0:
+            return "new"
+        return {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}[self.fsrs.state]
+
+
+@dataclass(frozen=True)
+class StudyItem:
+    """A card to show: an ordinary card (`card` set) or a drill (`drill` = (family, level))."""
+
+    card_id: str
+    topic: str
+    phase: str  # new | learning | review | relearning
+    due: datetime | None
+    card: Card | None = None
+    drill: tuple[str, int] | None = None
+    edited: bool = False  # the card's text changed since it was last answered
+
+    @property
+    def is_drill(self) -> bool:
+        return self.drill is not None
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    review_id: int
+    card_id: str
+    rating: Rating
+    due: datetime
+    phase: str
+    leech: bool  # this answer made the card a leech (now flagged and suspended)
+
+
+@dataclass
+class _MarkState:
+    suspended: bool = False
+    flagged: bool = False
+    buried_until: datetime | None = None
+    leech: bool = False
+
+
+def _fsrs_id(card_id: str) -> int:
+    return int.from_bytes(hashlib.sha1(card_id.encode()).digest()[:6], "big")
+
+
+def _utc(now: datetime | None) -> datetime:
+    """`now` (or the clock) in UTC, rounded to whole ms as the log stores it."""
+    now = datetime.now(timezone.utc) if now is None else now
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return from_ms(to_ms(now))
+
+
+class StudySession:
+    """The deck, the review log and an fsrs scheduler, kept in step with the database."""
+
+    def __init__(
+        self,
+        store: Store,
+        deck: Deck,
+        *,
+        settings: Settings | None = None,
+        drill_families: Iterable[str] = DRILL_FAMILIES,
+        drill_levels: Iterable[int] = DRILL_LEVELS,
+    ):
+        self.store = store
+        self.deck = deck
+        self.settings = settings or Settings.from_json(store.get_meta(SETTINGS_KEY))
+        self.parameters = self._saved_parameters()
+        self.scheduler = Scheduler(
+            parameters=self.parameters,
+            desired_retention=self.settings.desired_retention,
+            learning_steps=self.settings.learning_steps,
+            relearning_steps=self.settings.relearning_steps,
+            maximum_interval=self.settings.maximum_interval_days,
+            enable_fuzzing=False,
+        )
+        self.drill_ids = [drill_card_id(f, lv) for f in drill_families for lv in drill_levels]
+        self._states: dict[str, CardState] = {}
+        self._marks: dict[str, _MarkState] = {}
+        self._signature: tuple[int, int, int, int] = (-1, -1, -1, -1)
+        self._undo_stack: list[int] = []
+        self.problems: list = []  # deck problems found by StudySession.open
+        self._sync()
+
+    @classmethod
+    def open(cls, db_path: str | Path | None = None, *, cards_dir: Path | None = None,
+             settings: Settings | None = None, with_imports: bool = True) -> "StudySession":
+        """Open the database and load the deck (cards/ plus the imports beside the database).
+
+        Deck problems do not stop studying: the good topic files are used (`problems` holds the
+        rest, for the TUI to show)."""
+        from studytui.study.deck import imported_dir
+
+        store = Store.open(db_path)
+        extra = [imported_dir(store.path)] if with_imports else []
+        deck, problems = load_deck(cards_dir, extra_dirs=extra)
+        session = cls(store, deck, settings=settings)
+        session.problems = problems
+        return session
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "StudySession":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- settings and parameters -------------------------------------------------------------
+
+    def _saved_parameters(self) -> tuple[float, ...]:
+        from fsrs.scheduler import DEFAULT_PARAMETERS
+
+        saved = self.store.get_meta(PARAMETERS_KEY)
+        if saved and isinstance(saved, dict) and len(saved.get("parameters", [])) == len(DEFAULT_PARAMETERS):
+            try:
+                Scheduler(parameters=saved["parameters"])  # validates the bounds
+                return tuple(saved["parameters"])
+            except ValueError:
+                pass  # out of bounds for this fsrs version: fall back to the defaults
+        return tuple(DEFAULT_PARAMETERS)
+
+    def save_settings(self, settings: Settings) -> None:
+        """Store new settings; they apply to sessions opened from now on."""
+        self.store.set_meta(SETTINGS_KEY, settings.to_json())
+
+    # --- replay ------------------------------------------------------------------------------
+
+    def _sync(self) -> None:
+        """Bring the card states up to date with the log (others may have written to it)."""
+        sig = self.store.log_signature()
+        if sig == self._signature:
+            return
+        last_id, count = self._signature[0], self._signature[1]
+        rows = self.store.reviews(after_id=max(last_id, 0))
+        if last_id >= 0 and count + len(rows) == sig[1]:  # only appended: apply the new rows
+            for row in rows:
+                self._apply(row)
+        else:  # something was deleted (undo): replay everything
+            self._states = {}
+            for row in self.store.reviews():
+                self._apply(row)
+        self._load_marks()
+        self._signature = sig
+
+    def _new_state(self, card_id: str) -> CardState:
+        return CardState(card_id, FsrsCard(card_id=_fsrs_id(card_id), due=datetime(2000, 1, 1, tzinfo=timezone.utc)))
+
+    def _apply(self, row: ReviewRow) -> None:
+        st = self._states.get(row.card_id) or self._new_state(row.card_id)
+        self._states[row.card_id] = self._review(st, Rating(row.rating), row.at, row.content_hash)
+
+    def _review(self, st: CardState, rating: Rating, at: datetime, content_hash: str | None) -> CardState:
+        before = st.phase
+        card, _ = self.scheduler.review_card(st.fsrs, rating, review_datetime=at)
+        lapse = st.fsrs.state == State.Review and rating == Rating.Again and st.reps > 0
+        return replace(
+            st,
+            fsrs=card,
+            reps=st.reps + 1,
+            lapses=st.lapses + int(lapse),
+            first_review=st.first_review or at,
+            last_rating=int(rating),
+            content_hash=content_hash if content_hash is not None else st.content_hash,
+            history=st.history + [(at, before, int(rating))],
+        )
+
+    def _load_marks(self) -> None:
+        marks: dict[str, _MarkState] = {}
+        for m in self.store.marks():
+            ms = marks.setdefault(m.card_id, _MarkState())
+            if m.kind == "suspend":
+                ms.suspended = True
+                ms.leech = ms.leech or m.reason == "leech"
+            elif m.kind == "unsuspend":
+                ms.suspended = False
+            elif m.kind == "bury":
+                ms.buried_until = m.until
+            elif m.kind == "flag":
+                ms.flagged = True
+            elif m.kind == "unflag":
+                ms.flagged = False
+        self._marks = marks
+
+    # --- looking at cards --------------------------------------------------------------------
+
+    def state(self, card_id: str) -> CardState:
+        """The card's replayed state (a fresh one for a card never answered)."""
+        self._sync()
+        return self._states.get(card_id) or self._new_state(card_id)
+
+    def topic_of(self, card_id: str) -> str:
+        if parse_drill_id(card_id):
+            return DRILL_TOPIC
+        return self.deck.topic_of[card_id]
+
+    def all_card_ids(self, topic: str | None = None, include_drills: bool = True) -> list[str]:
+        """The deck's card ids in deck order, then the drill cards."""
+        ids = [c.id for c in self.deck.cards_in(topic)] if topic != DRILL_TOPIC else []
+        if include_drills and topic in (None, DRILL_TOPIC):
+            ids += self.drill_ids
+        return ids
+
+    def is_suspended(self, card_id: str) -> bool:
+        return self._marks.get(card_id, _MarkState()).suspended
+
+    def is_flagged(self, card_id: str) -> bool:
+        return self._marks.get(card_id, _MarkState()).flagged
+
+    def is_leech(self, card_id: str) -> bool:
+        return self.state(card_id).lapses >= self.settings.leech_lapses
+
+    def _hidden(self, card_id: str, now: datetime) -> bool:
+        ms = self._marks.get(card_id)
+        return ms is not None and (ms.suspended or (ms.buried_until is not None and ms.buried_until > now))
+
+    def day_start(self, now: datetime | None = None) -> datetime:
+        """When the current study day began (local time, at settings.day_starts_at_hour), in UTC."""
+        local = _utc(now).astimezone()
+        start = local.replace(hour=self.settings.day_starts_at_hour, minute=0, second=0, microsecond=0)
+        if local < start:
+            start -= timedelta(days=1)
+        return start.astimezone(timezone.utc)
+
+    def _today_counts(self, now: datetime) -> tuple[int, int]:
+        """(new cards started, review-phase answers) since the study day began."""
+        start = self.day_start(now)
+        new = reviews = 0
+        for st in self._states.values():
+            for at, before, _ in st.history:
+                if at >= start:
+                    new += before == "new"
+                    reviews += before == "review"
+        return new, reviews
+
+    def _item(self, card_id: str, st: CardState | None) -> StudyItem:
+        drill = parse_drill_id(card_id)
+        card = None if drill else self.deck.cards[card_id]
+        edited = bool(card and st and st.content_hash and st.content_hash != card.content_hash)
+        return StudyItem(
+            card_id=card_id,
+            topic=self.topic_of(card_id),
+            phase=st.phase if st else "new",
+            due=st.fsrs.due if st else None,
+            card=card,
+            drill=drill,
+            edited=edited,
+        )
+
+    def next_card(self, topic: str | None = None, *, now: datetime | None = None,
+                  include_drills: bool = True) -> StudyItem | None:
+        """The card to show now, or None when the day's work (within the limits) is done.
+
+        Order: learning cards that are due, review cards that are due (most overdue first, up to
+        reviews_per_day), new cards in deck order (up to new_per_day), then learning cards due
+        within `learn_ahead` so a session does not stall on a one-minute step."""
+        self._sync()
+        now = _utc(now)
+        new_today, reviews_today = self._today_counts(now)
+        learning, due, fresh, ahead = [], [], [], []
+        for cid in self.all_card_ids(topic, include_drills):
+            if self._hidden(cid, now):
+                continue
+            st = self._states.get(cid)
+            if st is None:
+                fresh.append(cid)
+            elif st.fsrs.state in (State.Learning, State.Relearning):
+                if st.fsrs.due <= now:
+                    learning.append((st.fsrs.due, cid))
+                elif st.fsrs.due <= now + self.settings.learn_ahead:
+                    ahead.append((st.fsrs.due, cid))
+            elif st.fsrs.due <= now:
+                due.append((st.fsrs.due, cid))
+        if learning:
+            cid = min(learning)[1]
+        elif due and reviews_today < self.settings.reviews_per_day:
+            cid = min(due)[1]
+        elif fresh and new_today < self.settings.new_per_day:
+            cid = fresh[0]
+        elif ahead:
+            cid = min(ahead)[1]
+        else:
+            return None
+        return self._item(cid, self._states.get(cid))
+
+    def preview(self, card_id: str, *, now: datetime | None = None) -> dict[Rating, timedelta]:
+        """How long until the card comes back for each grade, if answered now."""
+        st = self.state(card_id)
+        now = _utc(now)
+        out = {}
+        for rating in Rating:
+            card, _ = self.scheduler.review_card(st.fsrs, rating, review_datetime=now)
+            out[rating] = card.due - now
+        return out
+
+    def button_labels(self, card_id: str, *, now: datetime | None = None) -> dict[str, str]:
+        """{"Again": "1m", "Hard": "6m", "Good": "10m", "Easy": "3d"} for the answer buttons."""
+        return {r.name: format_interval(d) for r, d in self.preview(card_id, now=now).items()}
+
+    # --- answering ---------------------------------------------------------------------------
+
+    def _check_known(self, card_id: str) -> None:
+        if card_id not in self.deck.cards and card_id not in self.drill_ids:
+            raise StudytuiError(f"unknown card id '{card_id}'")
+
+    def answer(self, card_id: str, rating: Rating | int, *, duration_ms: int | None = None,
+               typed: str | None = None, correct: bool | None = None, now: datetime | None = None,
+               _drill: dict[str, Any] | None = None) -> AnswerResult:
+        """Grade a card. The review is committed to the database before this returns."""
+        self._check_known(card_id)
+        rating = Rating(int(rating))
+        now = _utc(now)
+        st = self.state(card_id)
+        after = self._review(st, rating, now, None)
+        leech = after.lapses >= self.settings.leech_lapses > st.lapses
+        card = self.deck.cards.get(card_id)
+        rid = self.store.add_review(
+            card_id, int(rating), at=now, duration_ms=duration_ms,
+            content_hash=card.content_hash if card else None, typed=typed, correct=correct,
+            marks=[("suspend", "leech"), ("flag", "leech")] if leech else [],
+            drill=_drill,
+        )
+        self._undo_stack.append(rid)
+        self._sync()
+        new = self.state(card_id)
+        return AnswerResult(rid, card_id, rating, new.fsrs.due, new.phase, leech)
+
+    def record_drill(self, family: str, level: int, correct: bool, *, typed: str | None = None,
+                     seed: int | None = None, duration_ms: int | None = None, now: datetime | None = None,
+                     schedule: bool = True) -> AnswerResult | None:
+        """Save a drill attempt; with `schedule` it also answers drill:<family>:<level>
+        (correct -> Good, wrong -> Again) in the same transaction."""
+        now = _utc(now)
+        if not schedule:
+            self.store.add_drill_attempt(family, level, correct, at=now, seed=seed, typed=typed, duration_ms=duration_ms)
+            return None
+        cid = drill_card_id(family, level)
+        if cid not in self.drill_ids:
+            self.drill_ids.append(cid)
+        return self.answer(
+            cid, Rating.Good if correct else Rating.Again, duration_ms=duration_ms, typed=typed,
+            correct=correct, now=now,
+            _drill=dict(family=family, level=level, correct=correct, seed=seed, typed=typed, duration_ms=duration_ms),
+        )
+
+    def undo(self) -> str | None:
+        """Take back this session's last answer (and any leech marks it set); returns its card id."""
+        while self._undo_stack:
+            row = self.store.delete_review(self._undo_stack.pop())
+            if row is not None:
+                self._sync()
+                return row.card_id
+        return None
+
+    def suspend(self, card_id: str, *, now: datetime | None = None) -> None:
+        self.store.add_mark(card_id, "suspend", at=_utc(now))
+        self._sync()
+
+    def unsuspend(self, card_id: str, *, now: datetime | None = None) -> None:
+        self.store.add_mark(card_id, "unsuspend", at=_utc(now))
+        self._sync()
+
+    def bury(self, card_id: str, *, now: datetime | None = None) -> None:
+        """Hide the card until the next study day."""
+        now = _utc(now)
+        self.store.add_mark(card_id, "bury", at=now, until=self.day_start(now) + timedelta(days=1))
+        self._sync()
+
+    def flag(self, card_id: str, *, now: datetime | None = None) -> None:
+        self.store.add_mark(card_id, "flag", at=_utc(now))
+        self._sync()
+
+    def unflag(self, card_id: str, *, now: datetime | None = None) -> None:
+        self.store.add_mark(card_id, "unflag", at=_utc(now))
+        self._sync()
+
+    # --- exams -------------------------------------------------------------------------------
+
+    def record_exam(self, *, started_at: datetime, finished_at: datetime,
+                    topics: dict[str, tuple[int, int]], minutes: float | None = None) -> int:
+        """Save a mock exam's score report: topic -> (correct, total). Returns the exam id."""
+        return self.store.add_exam(started_at=started_at, finished_at=finished_at, topics=topics, minutes=minutes)
+
+    # --- counts and statistics ---------------------------------------------------------------
+
+    def counts_by_topic(self, *, now: datetime | None = None, include_drills: bool = True) -> dict[str, dict[str, int]]:
+        """topic -> {"total", "new", "learning", "due", "learned", "suspended", "flagged"}.
+
+        "due" counts every card whose time has come (learning and review), ignoring daily limits;
+        "learned" counts cards answered at least once."""
+        self._sync()
+        now = _utc(now)
+        topics = [t.topic for t in self.deck.topics] + ([DRILL_TOPIC] if include_drills and self.drill_ids else [])
+        out = {}
+        for topic in topics:
+            c = dict(total=0, new=0, learning=0, due=0, learned=0, suspended=0, flagged=0)
+            for cid in self.all_card_ids(topic, include_drills):
+                st = self._states.get(cid)
+                c["total"] += 1
+                c["flagged"] += self.is_flagged(cid)
+                if self.is_suspended(cid):
+                    c["suspended"] += 1
+                    continue
+                if st is None:
+                    c["new"] += 1
+                    continue
+                c["learned"] += 1
+                c["learning"] += st.fsrs.state in (State.Learning, State.Relearning)
+                c["due"] += st.fsrs.due <= now and not self._hidden(cid, now)
+            out[topic] = c
+        return out
+
+    def stats(self, *, now: datetime | None = None) -> dict[str, Any]:
+        """Everything `studytui stats --json` prints (see studytui.study.stats)."""
+        from studytui.study.stats import compute_stats
+
+        return compute_stats(self, now=_utc(now))

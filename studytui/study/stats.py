@@ -1,0 +1,81 @@
+"""Numbers about the user's study: what `studytui stats` prints and the TUI's stats screen shows.
+
+`compute_stats(session)` returns a JSON-ready dict. The contract keys are `cards` (cards in the
+deck, drills not counted), `due` (deck cards due now), `reviews` (answers logged, drills
+included) and `retention` (share of answers to cards in the review phase that were not Again:
+the "true retention" Anki shows; None before any such answer). The rest is extra detail.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from studytui.study.scheduler import StudySession
+
+
+def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> dict[str, Any]:
+    from studytui.study.scheduler import DRILL_TOPIC
+
+    topics = session.counts_by_topic(now=now)
+    deck_topics = {t: c for t, c in topics.items() if t != DRILL_TOPIC}
+    reviews = session.store.reviews()
+
+    passed = answered = 0
+    for st in session._states.values():
+        for _, before, rating in st.history:
+            if before == "review":
+                answered += 1
+                passed += rating != 1
+    retention = round(passed / answered, 4) if answered else None
+
+    # Reviews per study day (local dates; a day starts at settings.day_starts_at_hour).
+    start = session.day_start(now)
+    shift = timedelta(hours=session.settings.day_starts_at_hour)
+    first_day = (start - timedelta(days=days - 1)).astimezone()
+    per_day: Counter[str] = Counter(
+        (r.at.astimezone() - shift).date().isoformat() for r in reviews if r.at >= first_day
+    )
+
+    drills: dict[str, dict[str, dict[str, Any]]] = {}
+    for a in session.store.drill_attempts():
+        d = drills.setdefault(a.family, {}).setdefault(str(a.level), {"attempts": 0, "correct": 0})
+        d["attempts"] += 1
+        d["correct"] += a.correct
+    for fam in drills.values():
+        for d in fam.values():
+            d["accuracy"] = round(d["correct"] / d["attempts"], 4)
+
+    exams = [
+        {"id": e.id, "finished_at": e.finished_at.isoformat(), "correct": e.correct, "total": e.total,
+         "score": round(e.correct / e.total, 4) if e.total else None,
+         "topics": {t: {"correct": c, "total": n} for t, (c, n) in e.topics.items()}}
+        for e in session.store.exams()
+    ]
+    deck_ids = set(session.deck.cards)
+    return {
+        "cards": len(session.deck.cards),
+        "due": sum(c["due"] for c in deck_topics.values()),
+        "reviews": len(reviews),
+        "retention": retention,
+        "new": sum(c["new"] for c in deck_topics.values()),
+        "learned": sum(c["learned"] for c in deck_topics.values()),
+        "suspended": sum(c["suspended"] for c in deck_topics.values()),
+        "reviews_today": sum(1 for r in reviews if r.at >= start),
+        "topics": topics,
+        "drills": drills,
+        "reviews_per_day": dict(sorted(per_day.items())),
+        "leeches": sorted(cid for cid in deck_ids | set(session.drill_ids) if session._states.get(cid)
+                          and session._states[cid].lapses >= session.settings.leech_lapses),
+        "flagged": sorted(cid for cid in deck_ids | set(session.drill_ids) if session.is_flagged(cid)),
+        "edited_since_review": sorted(
+            cid for cid in deck_ids if session._states.get(cid) and session._states[cid].content_hash
+            and session._states[cid].content_hash != session.deck.cards[cid].content_hash),
+        "exams": exams,
+        "fsrs": {
+            "desired_retention": session.settings.desired_retention,
+            "parameters": "fitted" if session.store.get_meta("fsrs_parameters") else "default",
+        },
+    }
