@@ -256,31 +256,32 @@ def load_deck(
             problems += [Problem(path, line, msg) for line, msg in exc.problems]
             continue
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        bad = False
+        # A missing demo is reported but the topic still loads; duplicates are left out, so ids
+        # stay unique in the deck.
         if topic.demo is not None and not (demos_dir / topic.demo).is_file():
             problems.append(Problem(path, _line(root, "demo"), f"demo '{topic.demo}' not found in demos/"))
-            bad = True
         if topic.topic in where_topic:
             other, other_line = where_topic[topic.topic]
             problems.append(
                 Problem(path, _line(root, "topic"), f"duplicate topic '{topic.topic}' (also {other}:{other_line})")
             )
-            bad = True
-        for i, card in enumerate(topic.cards):
-            if card.id in where_card:
-                other, other_line = where_card[card.id]
-                problems.append(
-                    Problem(path, _line(root, "cards", i, "id"), f"duplicate card id '{card.id}' (also {other}:{other_line})")
-                )
-                bad = True
-            else:
-                where_card[card.id] = (path, _line(root, "cards", i, "id"))
-        if bad:  # keep the rest of the deck consistent: a topic with problems is left out whole
             continue
         where_topic[topic.topic] = (path, _line(root, "topic"))
+        kept = []
+        for i, card in enumerate(topic.cards):
+            line = _line(root, "cards", i, "id")
+            if card.id in where_card:
+                other, other_line = where_card[card.id]
+                problems.append(Problem(path, line, f"duplicate card id '{card.id}' (also {other}:{other_line})"))
+                continue
+            where_card[card.id] = (path, line)
+            kept.append(card)
+        if not kept:
+            continue
+        topic = topic.model_copy(update={"cards": kept})
         deck.topics.append(topic)
         deck.files[topic.topic] = path
-        for card in topic.cards:
+        for card in kept:
             deck.cards[card.id] = card
             deck.topic_of[card.id] = topic.topic
     return deck, sorted(problems, key=lambda p: (str(p.path), p.line))
