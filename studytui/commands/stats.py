@@ -1,0 +1,57 @@
+"""`studytui stats [--json]`: what you have studied, what is due, how well you remember."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (keys: cards, due, reviews, retention, ...).")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Review and drill statistics."""
+    from studytui.study.scheduler import StudySession
+
+    with StudySession.open((ctx.obj or {}).get("db")) as session:
+        data = session.stats()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    _print_tables(data)
+
+
+def _print_tables(data: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    retention = "-" if data["retention"] is None else f"{data['retention']:.0%}"
+    console.print(
+        f"[bold]{data['cards']}[/] cards, [bold]{data['due']}[/] due now, [bold]{data['new']}[/] new; "
+        f"{data['reviews']} reviews logged ({data['reviews_today']} today); retention {retention}"
+    )
+    table = Table(title="Topics")
+    for col in ("topic", "total", "new", "learning", "due", "learned", "suspended"):
+        table.add_column(col, justify="left" if col == "topic" else "right")
+    for topic, c in data["topics"].items():
+        table.add_row(topic, *(str(c[k]) for k in ("total", "new", "learning", "due", "learned", "suspended")))
+    console.print(table)
+    if data["drills"]:
+        drills = Table(title="Drills")
+        for col in ("family", "level", "attempts", "accuracy"):
+            drills.add_column(col, justify="left" if col == "family" else "right")
+        for family, levels in sorted(data["drills"].items()):
+            for level, d in sorted(levels.items()):
+                drills.add_row(family, level, str(d["attempts"]), f"{d['accuracy']:.0%}")
+        console.print(drills)
+    if data["reviews_per_day"]:
+        days = Table(title="Reviews per day")
+        days.add_column("day")
+        days.add_column("reviews", justify="right")
+        for day, n in list(data["reviews_per_day"].items())[-14:]:
+            days.add_row(day, str(n))
+        console.print(days)
+    if data["leeches"]:
+        console.print(f"leeches (suspended): {', '.join(data['leeches'])}")
