@@ -1,0 +1,20 @@
+"""`studytui exam [--minutes M] [--questions N]`: a timed mock exam in the TUI."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--minutes", "-m", type=click.FloatRange(min=0.5, max=600), default=20.0, show_default=True,
+              help="Time allowed.")
+@click.option("--questions", "-n", type=click.IntRange(min=1, max=200), default=10, show_default=True,
+              help="Number of questions (cards and drills mixed).")
+@click.option("--seed", type=int, default=None, help="Pick the same questions again.")
+@click.pass_context
+def exam(ctx: click.Context, minutes: float, questions: int, seed: int | None) -> None:
+    """A timed mock exam mixing self-graded cards and auto-graded drills, scored per topic."""
+    from studytui.tui.app import run_app
+
+    db = (ctx.obj or {}).get("db")
+    run_app(db_path=db, screen="exam", minutes=minutes, questions=questions, seed=seed)

@@ -1,0 +1,160 @@
+"""The studytui terminal app: the shell that holds the screens.
+
+    run_app(db_path=None, screen="home", **options)     # what `studytui` and its commands call
+    app = make_app(db_path=tmp, cards_dir=deck, clock=fixed_clock)   # tests build it directly
+
+Start-up is kept light on purpose: only Textual and the home screen are imported here; the study
+core (pydantic, fsrs, SQLite) loads on the database thread after the first frame, and each other
+screen (drills pull in sympy, stats pull in plotext, torch only inside a worker) is imported when
+it opens.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from studytui.tui.backend import Backend, Clock
+from studytui.tui.screens.home import HomeScreen
+
+SCREENS = ("home", "review", "drill", "exam", "stats", "demos")
+MIN_SIZE = (80, 24)
+
+
+class StudyApp(App[None]):
+    """Cards, drills, exams, stats and demos, keyboard first."""
+
+    CSS_PATH = "studytui.tcss"
+    TITLE = "studytui"
+    SUB_TITLE = "CNN & ResNet theory"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+t", "toggle_dark", "Light/dark", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, backend: Backend, start: str = "home", options: dict[str, Any] | None = None,
+                 python: str = sys.executable):
+        super().__init__()
+        if start not in SCREENS:
+            raise ValueError(f"unknown screen {start!r}; one of {', '.join(SCREENS)}")
+        self.backend = backend
+        self.start = start
+        self.options = dict(options or {})
+        self.python = python  # the interpreter that runs demos
+        self.theme = self.options.pop("theme", "textual-dark")
+
+    def on_mount(self) -> None:
+        self.push_screen(HomeScreen())
+        if self.start != "home":
+            self.open_screen(self.start, **self.options)
+        self._check_size()
+
+    def on_unmount(self) -> None:
+        self.backend.close()
+
+    # --- navigation --------------------------------------------------------------------------
+
+    def open_screen(self, name: str, **options: Any) -> None:
+        """Open one of the main screens on top of home (each is imported on first use)."""
+        self.push_screen(build_screen(name, **options))
+
+    def action_open(self, name: str) -> None:
+        self.open_screen(name)
+
+    def action_go_home(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        from studytui.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("Home", "Back to the topic list", self.action_go_home)
+        yield SystemCommand("Review", "Review the due cards of every topic", lambda: self.open_screen("review"))
+        yield SystemCommand("Drill", "Generated shape / params / RF / MACs problems", lambda: self.open_screen("drill"))
+        yield SystemCommand("Exam", "A timed mock exam across topics", lambda: self.open_screen("exam"))
+        yield SystemCommand("Stats", "Heatmap, forecast, retention, drill accuracy, exams", lambda: self.open_screen("stats"))
+        yield SystemCommand("Demos", "Run the training demos with live output", lambda: self.open_screen("demos"))
+        yield SystemCommand("Search cards", "Find a card by its question or answer", self.action_search)
+        yield SystemCommand("Help", "Every key of this screen", self.action_help)
+        yield SystemCommand("Light / dark", "Switch between the light and dark theme", self.action_toggle_dark)
+        yield from super().get_system_commands(screen)
+
+    def action_search(self) -> None:
+        from textual.command import CommandPalette
+
+        from studytui.tui.search import CardSearch
+
+        self.push_screen(CommandPalette(providers=[CardSearch], placeholder="Search cards…"))
+
+    # --- a terminal that is too small --------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self._check_size()
+
+    def _check_size(self) -> None:
+        from studytui.tui.screens.too_small import TooSmallScreen
+
+        small = self.size.width < MIN_SIZE[0] or self.size.height < MIN_SIZE[1]
+        showing = isinstance(self.screen, TooSmallScreen)
+        if small and not showing:
+            self.push_screen(TooSmallScreen(MIN_SIZE))
+        elif not small and showing:
+            self.pop_screen()
+
+
+def build_screen(name: str, **options: Any) -> Screen:
+    """The screen called `name`; options are the ones `run_app` passes (topic, kind, level...)."""
+    if name == "home":
+        return HomeScreen()
+    if name == "review":
+        from studytui.tui.screens.review import ReviewScreen
+
+        return ReviewScreen(topic=options.get("topic"))
+    if name == "drill":
+        from studytui.tui.screens.drill import DrillScreen
+
+        return DrillScreen(kind=options.get("kind"), level=options.get("level"), seed=options.get("seed"))
+    if name == "exam":
+        from studytui.tui.screens.exam import ExamScreen
+
+        return ExamScreen(minutes=options.get("minutes"), questions=options.get("questions"), seed=options.get("seed"))
+    if name == "stats":
+        from studytui.tui.screens.stats import StatsScreen
+
+        return StatsScreen()
+    if name == "demos":
+        from studytui.tui.screens.demos import DemosScreen
+
+        return DemosScreen(run=options.get("demo"))
+    raise ValueError(f"unknown screen {name!r}")
+
+
+def make_app(db_path: str | Path | None = None, *, screen: str = "home", cards_dir: str | Path | None = None,
+             demos_dir: str | Path | None = None, clock: Clock | None = None, python: str = sys.executable,
+             **options: Any) -> StudyApp:
+    """Build the app without running it (tests pass a temp db, a fixture deck and a fixed clock)."""
+    backend = Backend(db_path, cards_dir=Path(cards_dir) if cards_dir else None,
+                      demos_dir=Path(demos_dir) if demos_dir else None, clock=clock)
+    return StudyApp(backend, start=screen, options={k: v for k, v in options.items() if v is not None},
+                    python=python)
+
+
+def run_app(db_path: str | Path | None = None, screen: str = "home", **options: Any) -> None:
+    """Run the TUI until the user quits (`studytui`, `studytui review`, `studytui drill KIND`...)."""
+    make_app(db_path, screen=screen, **options).run()

@@ -1,0 +1,292 @@
+"""The TUI's one door to the core: a StudySession used from one worker thread.
+
+Every call into the study core (SQLite, YAML, fsrs) goes through `await backend.call(fn, ...)`,
+which runs it on a single background thread. So the event loop never waits on the disk, and the
+session (which is not thread-safe) is only ever touched by that one thread, one call at a time.
+The session is opened lazily on the first call, after the first frame is on screen.
+
+The small aggregations here (retention per topic, due forecast, the demo list) are adapters
+over what the core exposes; see the report for the API they stand in for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from studytui.study.scheduler import StudyItem, StudySession
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    topic: str
+    title: str
+    demo: str | None
+    total: int
+    due: int
+    new: int
+    learned: int
+    retention: float | None
+
+
+@dataclass(frozen=True)
+class HomeData:
+    rows: list[TopicRow]
+    due: int
+    new: int
+    learned: int
+    reviews_today: int
+    retention: float | None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    name: str  # file name, e.g. "onecycle.py"
+    path: Path
+    topics: list[str]
+    summary: str
+    exists: bool = True
+
+
+class Backend:
+    """Owns the StudySession; `call` runs a function with it on the database thread."""
+
+    def __init__(self, db_path: str | Path | None = None, *, cards_dir: Path | None = None,
+                 demos_dir: Path | None = None, clock: Clock | None = None):
+        self.db_path = db_path
+        self.cards_dir = cards_dir
+        self.demos_dir = Path(demos_dir).resolve() if demos_dir is not None else None
+        self.clock: Clock = clock or system_clock
+        self._session: StudySession | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studytui-db")
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run `fn(*args, **kwargs)` on the database thread and await its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    def session(self) -> "StudySession":
+        """The open session (opened on first use; database thread only)."""
+        if self._session is None:
+            if self.demos_dir is None:
+                from studytui.study.scheduler import StudySession
+
+                self._session = StudySession.open(self.db_path, cards_dir=self.cards_dir)
+            else:  # StudySession.open has no demos_dir: the same steps, with ours
+                from studytui.study.deck import imported_dir, load_deck
+                from studytui.study.scheduler import StudySession
+                from studytui.study.store import Store
+
+                store = Store.open(self.db_path)
+                try:
+                    deck, problems = load_deck(self.cards_dir, extra_dirs=[imported_dir(store.path)],
+                                               demos_dir=self.demos_dir)
+                    session = StudySession(store, deck)
+                except BaseException:
+                    store.close()
+                    raise
+                session.problems = problems
+                self._session = session
+        return self._session
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def close(self) -> None:
+        def _close() -> None:
+            if self._session is not None:
+                self._session.close()
+                self._session = None
+
+        self._executor.submit(_close)
+        self._executor.shutdown(wait=True)
+
+    # --- home --------------------------------------------------------------------------------
+
+    def home_data(self) -> HomeData:
+        s = self.session()
+        now = self.now()
+        stats = s.stats(now=now)
+        counts = stats["topics"]
+        retention = self.retention_by_topic()
+        rows = [
+            TopicRow(t.topic, t.title, t.demo, counts[t.topic]["total"], counts[t.topic]["due"],
+                     counts[t.topic]["new"], counts[t.topic]["learned"], retention.get(t.topic))
+            for t in s.deck.topics
+        ]
+        return HomeData(rows, stats["due"], stats["new"], stats["learned"], stats["reviews_today"],
+                        stats["retention"], [str(p) for p in s.problems])
+
+    def retention_by_topic(self) -> dict[str, float | None]:
+        """Share of review-phase answers that were not Again, per topic (like stats' retention)."""
+        s = self.session()
+        out: dict[str, float | None] = {}
+        for t in s.deck.topics:
+            passed = answered = 0
+            for card in t.cards:
+                for _, before, rating in s.state(card.id).history:
+                    if before == "review":
+                        answered += 1
+                        passed += rating != 1
+            out[t.topic] = passed / answered if answered else None
+        return out
+
+    # --- review ------------------------------------------------------------------------------
+
+    def next_item(self, topic: str | None) -> "StudyItem | None":
+        return self.session().next_card(topic, now=self.now(), include_drills=False)
+
+    def item_for(self, card_id: str) -> "StudyItem":
+        """The StudyItem of a given card (used to show a card again after undo)."""
+        from studytui.study.scheduler import StudyItem, parse_drill_id
+
+        s = self.session()
+        st = s.state(card_id)
+        return StudyItem(card_id, s.topic_of(card_id), st.phase, st.fsrs.due if st.reps else None,
+                         card=s.deck.cards.get(card_id), drill=parse_drill_id(card_id))
+
+    def button_labels(self, card_id: str) -> dict[str, str]:
+        return self.session().button_labels(card_id, now=self.now())
+
+    def answer(self, card_id: str, rating: int, duration_ms: int | None = None):
+        return self.session().answer(card_id, rating, duration_ms=duration_ms, now=self.now())
+
+    def undo(self) -> str | None:
+        return self.session().undo()
+
+    def mark(self, card_id: str, kind: str) -> None:
+        getattr(self.session(), kind)(card_id, now=self.now())
+
+    def queue_counts(self, topic: str | None) -> dict[str, int]:
+        """{"due", "new", "learning"} for the session header (deck cards only)."""
+        counts = self.session().counts_by_topic(now=self.now(), include_drills=False)
+        rows = [c for t, c in counts.items() if topic is None or t == topic]
+        return {k: sum(c[k] for c in rows) for k in ("due", "new", "learning")}
+
+    def topic_title(self, topic: str | None) -> str:
+        if topic is None:
+            return "all topics"
+        try:
+            return self.session().deck.topic(topic).title
+        except KeyError:
+            return topic
+
+    def topic_demo(self, topic: str) -> str | None:
+        try:
+            return self.session().deck.topic(topic).demo
+        except KeyError:
+            return None
+
+    # --- search ------------------------------------------------------------------------------
+
+    def all_cards(self) -> list[tuple[str, str, str, str]]:
+        """(card id, topic title, question, answer) for every card, for the search palette."""
+        s = self.session()
+        titles = {t.topic: t.title for t in s.deck.topics}
+        return [(cid, titles[s.deck.topic_of[cid]], c.q, c.a) for cid, c in s.deck.cards.items()]
+
+    # --- stats -------------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        data = self.session().stats(now=self.now())
+        data["retention_by_topic"] = self.retention_by_topic()
+        data["topic_titles"] = {t.topic: t.title for t in self.session().deck.topics}
+        data["forecast"] = self.due_forecast()
+        return data
+
+    def due_forecast(self, days: int = 14) -> list[int]:
+        """Cards falling due on each of the next `days` study days (index 0 = today, overdue included)."""
+        s = self.session()
+        now = self.now()
+        start = s.day_start(now)
+        out = [0] * days
+        for cid in s.all_card_ids(include_drills=True):
+            st = s.state(cid)
+            if st.reps == 0 or s.is_suspended(cid):
+                continue
+            day = max(0, (st.fsrs.due - start) // timedelta(days=1))
+            if day < days:
+                out[day] += 1
+        return out
+
+    # --- exam --------------------------------------------------------------------------------
+
+    def exam_cards(self, count: int, seed: int) -> list[tuple[str, str, str, str]]:
+        """(card id, topic, question, answer) of `count` cards spread across topics."""
+        import random
+
+        s = self.session()
+        rng = random.Random(seed)
+        by_topic = [list(t.cards) for t in s.deck.topics]
+        for cards in by_topic:
+            rng.shuffle(cards)
+        picked: list[tuple[str, str, str, str]] = []
+        while len(picked) < count and any(by_topic):
+            for t, cards in zip(s.deck.topics, by_topic):
+                if cards and len(picked) < count:
+                    c = cards.pop()
+                    picked.append((c.id, t.topic, c.q, c.a))
+        return picked
+
+    def record_exam(self, started_at: datetime, topics: dict[str, tuple[int, int]], minutes: float | None) -> int:
+        return self.session().record_exam(started_at=started_at, finished_at=self.now(), topics=topics,
+                                          minutes=minutes)
+
+    # --- drills ------------------------------------------------------------------------------
+
+    def record_drill(self, family: str, level: int, correct: bool, typed: str, seed: int | None):
+        return self.session().record_drill(family, level, correct, typed=typed, seed=seed, now=self.now())
+
+    # --- demos -------------------------------------------------------------------------------
+
+    def demos(self) -> list[DemoInfo]:
+        """Every demos/*.py script, with the topics that point at it (and topics whose demo is missing)."""
+        from studytui.paths import DEMOS_DIR
+
+        demos_dir = self.demos_dir or DEMOS_DIR
+        topics_of: dict[str, list[str]] = {}
+        try:
+            for t in self.session().deck.topics:
+                if t.demo:
+                    topics_of.setdefault(t.demo, []).append(t.title)
+        except Exception:  # the demo list still works without a database
+            pass
+        out = []
+        scripts = sorted(p for p in demos_dir.glob("*.py") if not p.name.startswith("_")) if demos_dir.is_dir() else []
+        for path in scripts:
+            out.append(DemoInfo(path.name, path, topics_of.get(path.name, []), _docstring_line(path)))
+        known = {p.name for p in scripts}
+        for name, titles in topics_of.items():
+            if name not in known:
+                out.append(DemoInfo(name, demos_dir / name, titles, "file not found", exists=False))
+        return out
+
+
+def _docstring_line(path: Path) -> str:
+    """First line of a script's module docstring (without importing it)."""
+    import ast
+
+    try:
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return ""
+    return doc.strip().splitlines()[0] if doc else ""

@@ -1,0 +1,109 @@
+"""Home: every topic with its due / new / learned counts and retention, and today's totals."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from studytui.errors import StudytuiError
+from studytui.tui.backend import HomeData
+from studytui.tui.widgets.format import percent
+
+EMPTY_DECK = (
+    "[b]No cards yet.[/b]\n\n"
+    "Put topic files in [b]cards/[/b] (one YAML file per topic; `studytui check` validates them),\n"
+    "or import your own notes: [b]studytui import NOTES.md[/b].\n\n"
+    "Drills ([b]d[/b]) and demos ([b]m[/b]) work without any cards."
+)
+
+
+class HomeScreen(Screen):
+    """The topic list; enter reviews the highlighted topic, r reviews everything."""
+
+    HELP = "Pick a topic and press enter to review it, or r to review every due card."
+    BINDINGS = [
+        Binding("r", "review_all", "Review all"),
+        Binding("d", "app.open('drill')", "Drill"),
+        Binding("e", "app.open('exam')", "Exam"),
+        Binding("s", "app.open('stats')", "Stats"),
+        Binding("m", "app.open('demos')", "Demos"),
+        Binding("slash", "app.search", "Search"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="home")
+        self.data: HomeData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home-body"):
+            yield Static("Loading your deck…", id="today")
+            yield DataTable(id="topics", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="home-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#topics", DataTable)
+        table.add_column("Topic", key="topic")
+        for label in ("Due", "New", "Learned", "Retention"):
+            table.add_column(label, key=label.lower())
+        table.add_column("Demo", key="demo")
+        self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()  # counts change after a review / drill / exam
+
+    def refresh_data(self) -> None:
+        self.run_worker(self._load(), exclusive=True, group="home-load")
+
+    async def _load(self) -> None:
+        try:
+            data = await self.app.backend.call(self.app.backend.home_data)
+        except StudytuiError as exc:
+            self._show_error(str(exc))
+            return
+        self.data = data
+        self._show_data(data)
+
+    def _show_error(self, message: str) -> None:
+        self.query_one("#today", Static).update(f"[b red]Cannot open the database[/b red]\n{message}")
+        self.query_one("#topics", DataTable).display = False
+
+    def _show_data(self, data: HomeData) -> None:
+        today = self.query_one("#today", Static)
+        today.update(
+            f"Today: [b]{data.reviews_today}[/b] reviewed   [b]{data.due}[/b] due   "
+            f"[b]{data.new}[/b] new   {data.learned} learned   retention {percent(data.retention)}"
+        )
+        table = self.query_one("#topics", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for row in data.rows:
+            table.add_row(row.title, str(row.due), str(row.new), str(row.learned), percent(row.retention),
+                          row.demo or "—", key=row.topic)
+        table.display = not data.empty
+        if data.rows:
+            table.move_cursor(row=min(cursor, len(data.rows) - 1))
+            table.focus()
+        message = self.query_one("#home-message", Static)
+        notes = []
+        if data.empty:
+            notes.append(EMPTY_DECK)
+        if data.problems:
+            shown = "\n".join(data.problems[:3])
+            more = f"\n… and {len(data.problems) - 3} more (run `studytui check`)" if len(data.problems) > 3 else ""
+            notes.append(f"[b yellow]Some topic files were skipped:[/b yellow]\n{shown}{more}")
+        message.update("\n\n".join(notes))
+        message.display = bool(notes)
+
+    @on(DataTable.RowSelected, "#topics")
+    def review_topic(self, event: DataTable.RowSelected) -> None:
+        self.app.open_screen("review", topic=event.row_key.value)
+
+    def action_review_all(self) -> None:
+        self.app.open_screen("review")

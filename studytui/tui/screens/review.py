@@ -1,0 +1,238 @@
+"""Review: one card at a time; space reveals, 1-4 grade (each button shows its next interval).
+
+Every grade is awaited on the database thread (the store commits before `answer` returns) and
+only then is the next card asked for, so a grade is always saved before the next card appears.
+Key presses that arrive meanwhile wait in the screen's queue: nothing is lost or reordered.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, ProgressBar, Static
+
+from studytui.errors import StudytuiError
+from studytui.tui.widgets.card_view import CardView
+from studytui.tui.widgets.format import duration
+
+GRADES = ((1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy"))
+PHASE_STYLE = {"new": "b $accent", "learning": "b $warning", "relearning": "b $error", "review": "b $success"}
+
+
+class ReviewScreen(Screen):
+    HELP = (
+        "Read the question, answer it in your head, then press space to see the answer and grade "
+        "yourself honestly: 1 Again (forgot), 2 Hard, 3 Good, 4 Easy. The interval on each button "
+        "is when the card comes back. u takes back the last grade."
+    )
+    BINDINGS = [
+        Binding("space", "reveal", "Show answer"),
+        Binding("enter", "reveal", "Show answer", show=False),
+        Binding("1", "grade(1)", "Again"),
+        Binding("2", "grade(2)", "Hard"),
+        Binding("3", "grade(3)", "Good"),
+        Binding("4", "grade(4)", "Easy"),
+        Binding("u", "undo", "Undo"),
+        Binding("o", "demo", "Demo"),
+        Binding("s", "mark('suspend')", "Suspend"),
+        Binding("b", "mark('bury')", "Bury"),
+        Binding("f", "flag", "Flag"),
+        Binding("q,escape", "back", "Back"),
+    ]
+
+    def __init__(self, topic: str | None = None):
+        super().__init__(id="review")
+        self.topic = topic
+        self.item = None
+        self.revealed = False
+        self.finished = False
+        self.grades: list[int] = []
+        self.started: datetime | None = None
+        self.shown_at: datetime | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="review-body"):
+            with Horizontal(id="review-status"):
+                yield Static("", id="queue")
+                yield ProgressBar(id="session-progress", show_eta=False)
+            yield CardView(id="card")
+            yield Static("", id="summary")
+            with Horizontal(id="grades"):
+                yield Button("Show answer  [space]", id="reveal", variant="primary")
+                for n, name in GRADES:
+                    yield Button(f"{n} {name}", id=f"grade-{n}", classes=f"grade grade-{name.lower()}")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for button in self.query(Button):
+            button.can_focus = False  # keys belong to the screen: space/enter reveal, 1-4 grade
+        self.query_one("#summary").display = False
+        self.started = self.app.backend.now()
+        self.run_worker(self._advance(), group="review")
+
+    # --- state -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "reveal":
+            return self.item is not None and not self.revealed
+        if action == "grade":
+            return self.item is not None and self.revealed
+        if action in ("mark", "flag", "demo"):
+            return self.item is not None
+        if action == "undo":
+            return True if self.grades else None
+        return True
+
+    def _set_revealed(self, shown: bool) -> None:
+        self.revealed = shown
+        self.query_one(CardView).reveal(shown)
+        self.query_one("#reveal").display = not shown and self.item is not None
+        for button in self.query(".grade"):
+            button.display = shown
+        self.refresh_bindings()
+
+    async def _advance(self) -> None:
+        """Ask the core for the next card (after the last grade is committed) and show it."""
+        backend = self.app.backend
+        try:
+            item = await backend.call(backend.next_item, self.topic)
+        except StudytuiError as exc:
+            self._finish(f"[b red]Cannot review:[/b red] {exc}")
+            return
+        await self._show(item)
+
+    async def _show(self, item) -> None:
+        backend = self.app.backend
+        self.item = item
+        await self._update_queue()
+        if item is None:
+            self._finish(await self._end_message())
+            return
+        self.finished = False
+        self.query_one("#summary").display = False
+        card_view = self.query_one(CardView)
+        card_view.display = True
+        title = await backend.call(backend.topic_title, item.topic)
+        phase = f"[{PHASE_STYLE.get(item.phase, 'b')}]{item.phase}[/]"
+        edited = "   [i]edited since your last review[/i]" if item.edited else ""
+        await card_view.show(item.card.q, item.card.a, f"{title}  ·  {phase}{edited}")
+        labels = await backend.call(backend.button_labels, item.card_id)
+        for n, name in GRADES:
+            self.query_one(f"#grade-{n}", Button).label = f"{n} {name}  {labels.get(name, '')}"
+        self.shown_at = backend.now()
+        self._set_revealed(False)
+
+    async def _update_queue(self) -> None:
+        backend = self.app.backend
+        counts = await backend.call(backend.queue_counts, self.topic)
+        done = len(self.grades)
+        title = await backend.call(backend.topic_title, self.topic)
+        self.query_one("#queue", Static).update(
+            f"[b]{title}[/b]   done {done}   due {counts['due']}   new {counts['new']}"
+        )
+        bar = self.query_one("#session-progress", ProgressBar)
+        remaining = counts["due"] + counts["new"]
+        bar.update(total=max(done + remaining, 1), progress=done)
+
+    async def _end_message(self) -> str:
+        backend = self.app.backend
+        empty = not await backend.call(lambda: len(backend.session().deck.cards))
+        if empty:
+            return ("[b]The deck is empty.[/b]\n\nAdd topic files under cards/ or import notes with "
+                    "`studytui import NOTES.md`; drills (d on the home screen) need no cards.")
+        if not self.grades:
+            return "[b]Nothing is due right now.[/b]\n\nCome back later, or practise with drills (d on the home screen)."
+        tally = Counter(self.grades)
+        spent = (backend.now() - self.started).total_seconds() if self.started else 0
+        parts = "   ".join(f"{name} {tally.get(n, 0)}" for n, name in GRADES)
+        correct = sum(tally.get(n, 0) for n in (2, 3, 4))
+        return (f"[b]Session complete.[/b]  {len(self.grades)} cards in {duration(spent)}\n\n{parts}\n\n"
+                f"Recalled {correct} of {len(self.grades)}.  Press q to go back, u to take back the last grade.")
+
+    def _finish(self, message: str) -> None:
+        self.finished = True
+        self.item = None
+        self.query_one(CardView).display = False
+        summary = self.query_one("#summary", Static)
+        summary.update(message)
+        summary.display = True
+        self._set_revealed(False)
+        self.query_one("#reveal").display = False
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def action_reveal(self) -> None:
+        if self.item is not None and not self.revealed:
+            self._set_revealed(True)
+
+    async def action_grade(self, rating: int) -> None:
+        if self.item is None or not self.revealed:
+            return
+        backend = self.app.backend
+        spent = int((backend.now() - self.shown_at).total_seconds() * 1000) if self.shown_at else None
+        item, self.item = self.item, None  # no second grade for the same card while saving
+        try:
+            result = await backend.call(backend.answer, item.card_id, rating, spent)
+        except StudytuiError as exc:
+            self.item = item
+            self.notify(str(exc), severity="error")
+            return
+        self.grades.append(rating)
+        if result.leech:
+            self.notify("That card keeps slipping: it is now flagged and suspended (a leech).", severity="warning")
+        await self._advance()
+
+    async def action_undo(self) -> None:
+        backend = self.app.backend
+        card_id = await backend.call(backend.undo)
+        if card_id is None:
+            self.notify("Nothing to undo.")
+            return
+        if self.grades:
+            self.grades.pop()
+        self.notify("Took back the last grade.")
+        await self._show(await backend.call(backend.item_for, card_id))
+
+    async def action_mark(self, kind: str) -> None:
+        if self.item is None:
+            return
+        backend = self.app.backend
+        await backend.call(backend.mark, self.item.card_id, kind)
+        self.notify({"suspend": "Suspended: it will not come back until unsuspended.",
+                     "bury": "Buried until tomorrow."}[kind])
+        await self._advance()
+
+    async def action_flag(self) -> None:
+        if self.item is None:
+            return
+        backend = self.app.backend
+        flagged = await backend.call(lambda cid: backend.session().is_flagged(cid), self.item.card_id)
+        await backend.call(backend.mark, self.item.card_id, "unflag" if flagged else "flag")
+        self.notify("Flag removed." if flagged else "Flagged for later.")
+
+    async def action_demo(self) -> None:
+        if self.item is None:
+            return
+        demo = await self.app.backend.call(self.app.backend.topic_demo, self.item.topic)
+        if not demo:
+            self.notify("This topic has no demo.")
+            return
+        self.app.open_screen("demos", demo=demo)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#reveal")
+    def _reveal_clicked(self) -> None:
+        self.action_reveal()
+
+    @on(Button.Pressed, ".grade")
+    async def _grade_clicked(self, event: Button.Pressed) -> None:
+        await self.action_grade(int(event.button.id.split("-")[1]))
