@@ -39,7 +39,9 @@ import yaml
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from studytui.yamlload import YamlFileError, load_model
+from pydantic import ValidationError
+
+from studytui.yamlload import YamlFileError, load_model, parse_yaml
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -199,6 +201,74 @@ def _line(root: yaml.Node, *keys: object) -> int:
     return node.start_mark.line + 1 if node is not None else 1
 
 
+def _locate(root: yaml.Node, loc: tuple[object, ...]) -> tuple[list[object], yaml.Node, yaml.Node | None] | None:
+    """Walk a pydantic error location through the YAML tree.
+
+    Returns (clean path, deepest node found, key node of the last step) or None when the error
+    belongs to a union member that does not match the YAML (e.g. `check` written as a mapping:
+    errors of the `list[Check]` alternative are noise). Union tags such as
+    `function-after[_one_source(), Check]` are dropped from the path."""
+    path: list[object] = []
+    node: yaml.Node | None = root
+    key_node: yaml.Node | None = None
+    found = True
+    for key in loc:
+        if isinstance(key, str) and "[" in key:
+            if found and node is not None:
+                wants_list = key.startswith("list[")
+                if wants_list != isinstance(node, yaml.SequenceNode):
+                    return None
+            continue
+        path.append(key)
+        if not found or node is None:
+            continue
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == str(key):
+                    child, key_node = v, k
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            child, key_node = node.value[key], None
+        if child is None:
+            found = False
+        else:
+            node = child
+    return path, node, key_node if found else None
+
+
+def _describe(path: list[object]) -> str:
+    out = ""
+    for key in path:
+        out += f"[{key}]" if isinstance(key, int) else (("." if out else "") + str(key))
+    return out
+
+
+def _load_file(path: Path, model: type[Topic], text: str) -> Topic:
+    """Like yamlload.load_model, but reads through union members (a card's `check` is one)."""
+    data, root = parse_yaml(path, text)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems: set[tuple[int, str]] = set()
+        for err in exc.errors():
+            located = _locate(root, tuple(err["loc"]))
+            if located is None:
+                continue
+            where, node, key_node = located
+            msg = err["msg"]
+            if err["type"] == "missing":
+                msg, where = f"missing field '{where[-1]}'", where[:-1]
+                node = _value_node(root, *where) or root
+            elif err["type"] == "extra_forbidden":
+                msg, where = f"unknown field '{where[-1]}'", where[:-1]
+                node = key_node or node
+            else:
+                msg = msg.removeprefix("Value error, ")
+            line = node.start_mark.line + 1 if node is not None else 1
+            problems.add((line, f"{_describe(where)}: {msg}" if where else msg))
+        raise YamlFileError(path, sorted(problems) or [(1, str(exc).splitlines()[0])]) from None
+
+
 def topic_files(paths: Iterable[Path]) -> list[Path]:
     """The YAML files named by `paths` (files as given, directories expanded, sorted)."""
     found: list[Path] = []
@@ -251,7 +321,7 @@ def load_deck(
         if files is not None and path.parent.name == IMPORTED_DIR_NAME:  # `check` on an import
             model = ImportedTopic
         try:
-            topic = load_model(path, model, text=text)
+            topic = _load_file(path, model, text)
         except YamlFileError as exc:
             problems += [Problem(path, line, msg) for line, msg in exc.problems]
             continue
