@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from studytui.study.scheduler import StudyItem, StudySession
 
 Clock = Callable[[], datetime]
+HEATMAP_DAYS = 7 * 26
 
 
 def system_clock() -> datetime:
@@ -207,7 +208,12 @@ class Backend:
     # --- stats -------------------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
-        data = self.session().stats(now=self.now())
+        from studytui.study.stats import compute_stats
+
+        s = self.session()
+        # the calendar heatmap shows half a year, more than session.stats()'s default 30 days
+        data = compute_stats(s, now=self.now(), days=HEATMAP_DAYS)
+        data["today"] = (s.day_start(self.now()).astimezone()).date().isoformat()
         data["retention_by_topic"] = self.retention_by_topic()
         data["topic_titles"] = {t.topic: t.title for t in self.session().deck.topics}
         data["forecast"] = self.due_forecast()

@@ -57,7 +57,7 @@ class DemosScreen(Screen):
             yield Static("Loading the demos…", id="demo-status")
             yield ProgressBar(id="demo-progress", show_eta=False)
             yield RichLog(id="demo-log", wrap=True, markup=False, highlight=False, max_lines=5000)
-        yield Footer()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         table = self.query_one("#demo-list", DataTable)

@@ -21,6 +21,13 @@ EMPTY_DECK = (
 )
 
 
+TOPIC_WIDTH = 42  # long titles are cut with … so the numbers stay visible at 80 columns
+
+
+def _fit(text: str, width: int = TOPIC_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 class HomeScreen(Screen):
     """The topic list; enter reviews the highlighted topic, r reviews everything."""
 
@@ -45,11 +52,12 @@ class HomeScreen(Screen):
             yield Static("Loading your deck…", id="today")
             yield DataTable(id="topics", cursor_type="row", zebra_stripes=True)
             yield Static("", id="home-message")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#home-message").display = False
         table = self.query_one("#topics", DataTable)
-        table.add_column("Topic", key="topic")
+        table.add_column("Topic", key="topic", width=TOPIC_WIDTH)
         for label in ("Due", "New", "Learned", "Retention"):
             table.add_column(label, key=label.lower())
         table.add_column("Demo", key="demo")
@@ -84,7 +92,7 @@ class HomeScreen(Screen):
         cursor = table.cursor_row
         table.clear()
         for row in data.rows:
-            table.add_row(row.title, str(row.due), str(row.new), str(row.learned), percent(row.retention),
+            table.add_row(_fit(row.title), str(row.due), str(row.new), str(row.learned), percent(row.retention),
                           row.demo or "—", key=row.topic)
         table.display = not data.empty
         if data.rows:

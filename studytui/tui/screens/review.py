@@ -34,10 +34,10 @@ class ReviewScreen(Screen):
     BINDINGS = [
         Binding("space", "reveal", "Show answer"),
         Binding("enter", "reveal", "Show answer", show=False),
-        Binding("1", "grade(1)", "Again"),
-        Binding("2", "grade(2)", "Hard"),
-        Binding("3", "grade(3)", "Good"),
-        Binding("4", "grade(4)", "Easy"),
+        Binding("1", "grade(1)", "Again", show=False),  # the buttons show key + interval
+        Binding("2", "grade(2)", "Hard", show=False),  # the buttons show key + interval
+        Binding("3", "grade(3)", "Good", show=False),  # the buttons show key + interval
+        Binding("4", "grade(4)", "Easy", show=False),  # the buttons show key + interval
         Binding("u", "undo", "Undo"),
         Binding("o", "demo", "Demo"),
         Binding("s", "mark('suspend')", "Suspend"),
@@ -65,10 +65,10 @@ class ReviewScreen(Screen):
             yield CardView(id="card")
             yield Static("", id="summary")
             with Horizontal(id="grades"):
-                yield Button("Show answer  [space]", id="reveal", variant="primary")
+                yield Button("Show answer  (space)", id="reveal", variant="primary")
                 for n, name in GRADES:
                     yield Button(f"{n} {name}", id=f"grade-{n}", classes=f"grade grade-{name.lower()}")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for button in self.query(Button):

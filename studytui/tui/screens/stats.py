@@ -1,0 +1,164 @@
+"""Stats: reviews per day (calendar heatmap), due forecast, retention per topic, drill accuracy
+per family and level, and exam history — plots drawn in the terminal by textual-plotext."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from studytui.errors import StudytuiError
+from studytui.tui.widgets.format import percent
+from studytui.tui.widgets.heatmap import Heatmap
+
+TABS = ("overview", "forecast", "retention", "drills", "exams")
+
+
+class StatsScreen(Screen):
+    HELP = ("Numbers about your study. Left/right (or 1-5) switch tabs. Retention is the share of "
+            "answers to cards in their review phase that were not Again.")
+    BINDINGS = [
+        Binding("left", "tab(-1)", "Prev tab", show=False),
+        Binding("right", "tab(1)", "Next tab", show=False),
+        *[Binding(str(i + 1), f"show_tab('{t}')", t.capitalize()) for i, t in enumerate(TABS)],
+        Binding("q,escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="stats")
+        self.data: dict | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="stats-tabs"):
+            for t in TABS:
+                with TabPane(t.capitalize(), id=f"tab-{t}"):
+                    yield VerticalScroll(id=f"pane-{t}")
+        yield Footer(compact=True)
+
+    async def on_mount(self) -> None:
+        backend = self.app.backend
+        try:
+            self.data = await backend.call(backend.stats)
+        except StudytuiError as exc:
+            await self.query_one("#pane-overview").mount(Static(f"[b red]Cannot read the database:[/b red] {exc}"))
+            return
+        await self._overview(self.data)
+        await self._forecast(self.data)
+        await self._retention(self.data)
+        await self._drills(self.data)
+        await self._exams(self.data)
+
+    # --- tabs --------------------------------------------------------------------------------
+
+    async def _overview(self, d: dict) -> None:
+        pane = self.query_one("#pane-overview")
+        numbers = (f"[b]{d['cards']}[/b] cards   [b]{d['due']}[/b] due   {d['new']} new   "
+                   f"{d['learned']} learned   {d['suspended']} suspended\n"
+                   f"[b]{d['reviews']}[/b] reviews logged, {d['reviews_today']} today   "
+                   f"retention [b]{percent(d['retention'])}[/b]   "
+                   f"FSRS parameters: {d['fsrs']['parameters']}, desired retention {d['fsrs']['desired_retention']:.0%}")
+        await pane.mount(Static(numbers, id="stats-numbers"),
+                         Static("[b]Reviews per day[/b]", classes="stats-title"),
+                         Heatmap(d["reviews_per_day"], date.fromisoformat(d["today"]), id="heatmap"))
+        if d["flagged"] or d["leeches"]:
+            await pane.mount(Static(f"Flagged: {len(d['flagged'])}   leeches (suspended): {len(d['leeches'])}"))
+
+    async def _forecast(self, d: dict) -> None:
+        pane = self.query_one("#pane-forecast")
+        forecast = d["forecast"]
+        if not any(forecast):
+            await pane.mount(Static("Nothing scheduled yet: review some cards first.", classes="panel-message"))
+            return
+        plot = _plot()
+        await pane.mount(plot)
+        labels = ["today"] + [f"+{i}" for i in range(1, len(forecast))]
+        plot.plt.bar(labels, forecast, marker="hd")
+        plot.plt.title("Cards due per day (next two weeks)")
+
+    async def _retention(self, d: dict) -> None:
+        pane = self.query_one("#pane-retention")
+        rows = [(t, r) for t, r in d["retention_by_topic"].items() if r is not None]
+        if not rows:
+            await pane.mount(Static("No retention yet: it counts answers to cards that reached the review phase "
+                                    "(after their learning steps).", classes="panel-message"))
+        else:
+            plot = _plot()
+            await pane.mount(plot)
+            plot.plt.bar([t[:12] for t, _ in rows], [round(100 * r) for _, r in rows], marker="hd")
+            plot.plt.ylim(0, 100)
+            plot.plt.title("Retention per topic (%)")
+        table = DataTable(zebra_stripes=True, cursor_type="row")
+        await pane.mount(table)
+        table.add_columns("Topic", "Due", "New", "Learned", "Retention")
+        for topic, c in d["topics"].items():
+            table.add_row(d["topic_titles"].get(topic, topic)[:48], str(c["due"]), str(c["new"]), str(c["learned"]),
+                          percent(d["retention_by_topic"].get(topic)))
+
+    async def _drills(self, d: dict) -> None:
+        pane = self.query_one("#pane-drills")
+        drills = d["drills"]
+        if not drills:
+            await pane.mount(Static("No drill answers yet: press d on the home screen.", classes="panel-message"))
+            return
+        families = sorted(drills)
+        plot = _plot()
+        await pane.mount(plot)
+        series = [[round(100 * drills[f].get(str(lv), {}).get("accuracy", 0)) for f in families] for lv in (1, 2, 3)]
+        plot.plt.multiple_bar(families, series, labels=["level 1", "level 2", "level 3"])
+        plot.plt.ylim(0, 100)
+        plot.plt.title("Drill accuracy (%) per family and level")
+        table = DataTable(zebra_stripes=True, cursor_type="row")
+        await pane.mount(table)
+        table.add_columns("Family", "Level 1", "Level 2", "Level 3")
+        for f in families:
+            cells = []
+            for lv in (1, 2, 3):
+                c = drills[f].get(str(lv))
+                cells.append(f"{c['correct']}/{c['attempts']}  {percent(c['accuracy'])}" if c else "—")
+            table.add_row(f, *cells)
+
+    async def _exams(self, d: dict) -> None:
+        pane = self.query_one("#pane-exams")
+        exams = d["exams"]
+        if not exams:
+            await pane.mount(Static("No mock exams yet: press e on the home screen.", classes="panel-message"))
+            return
+        if len(exams) > 1:
+            plot = _plot()
+            await pane.mount(plot)
+            numbers = list(range(1, len(exams) + 1))
+            plot.plt.plot(numbers, [round(100 * (e["score"] or 0)) for e in exams], marker="hd")
+            plot.plt.xticks(numbers)
+            plot.plt.ylim(0, 100)
+            plot.plt.title("Exam score (%)")
+        table = DataTable(zebra_stripes=True, cursor_type="row")
+        await pane.mount(table)
+        table.add_columns("#", "Finished", "Score", "Per topic")
+        for e in reversed(exams):
+            per_topic = "  ".join(f"{t} {v['correct']}/{v['total']}" for t, v in e["topics"].items())
+            table.add_row(str(e["id"]), e["finished_at"][:16].replace("T", " "),
+                          f"{e['correct']}/{e['total']} {percent(e['score'])}", per_topic)
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def action_show_tab(self, name: str) -> None:
+        self.query_one(TabbedContent).active = f"tab-{name}"
+
+    def action_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        i = TABS.index(tabs.active.removeprefix("tab-")) if tabs.active else 0
+        tabs.active = f"tab-{TABS[(i + step) % len(TABS)]}"
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def _plot():
+    from textual_plotext import PlotextPlot  # imported when stats open, not at start-up
+
+    return PlotextPlot(classes="stats-plot")
