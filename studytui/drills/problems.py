@@ -212,5 +212,5 @@ def problem_from_worked(w: "WorkedProblem", kind: str | None = None) -> Problem:
     family = FAMILY_OF[w.ask.quantity]
     return make_problem(kind=kind or family, family=family, level=w.level, seed=0, index=0,
                         report=report, quantity=w.ask.quantity, layer=layer, order=w.order,
-                        model=w.model, stage=stage, source=f"worked:{w.id}", note=w.note,
+                        model=w.model, stage=stage, source=f"worked:{w.id}", note=w.note.strip(),
                         prompt=w.prompt.strip())

@@ -66,7 +66,7 @@ def _count_steps(p: "Problem", rows) -> list[str]:
         total = sum(terms)
         if len(terms) > 1:
             steps.append("total = " + " + ".join(f"{t:,}" for t in terms) + f" = {total:,}")
-        else:
+        elif len(rows) > 1:
             steps.append(f"total = {total:,}")
     if q == "macs":
         steps.append(f"(in FLOPs that is 2 × {p.answer:,} = {2 * p.answer:,})")
