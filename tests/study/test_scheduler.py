@@ -1,0 +1,269 @@
+"""Scheduling through StudySession: previews, steps, limits, leeches, undo, drills, stats."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import yaml
+
+from studytui.errors import StudytuiError
+from studytui.study.deck import load_deck
+from studytui.study.scheduler import (
+    Rating,
+    Settings,
+    StudySession,
+    format_interval,
+    parse_drill_id,
+)
+from studytui.study.store import Store
+
+from .conftest import T0, write_topic
+
+MIN = timedelta(minutes=1)
+
+
+def test_new_card_buttons_show_learning_steps(session):
+    item = session.next_card(now=T0)
+    assert (item.card_id, item.phase, item.topic, item.card.q) == ("alpha-0", "new", "alpha", "Question 0 of alpha?")
+    labels = session.button_labels(item.card_id, now=T0)
+    assert list(labels) == ["Again", "Hard", "Good", "Easy"]
+    assert labels["Again"] == "1m" and labels["Hard"] == "6m" and labels["Good"] == "10m"
+    assert labels["Easy"].endswith("d")
+    preview = session.preview(item.card_id, now=T0)
+    assert preview[Rating.Again] < preview[Rating.Hard] < preview[Rating.Good] < preview[Rating.Easy]
+
+
+def test_learning_steps_then_graduation(session):
+    r = session.answer("alpha-0", Rating.Good, now=T0)
+    assert (r.phase, r.due - T0) == ("learning", 10 * MIN)
+    r = session.answer("alpha-0", Rating.Good, now=T0 + 10 * MIN)
+    assert r.phase == "review" and r.due - (T0 + 10 * MIN) >= timedelta(days=1)
+    r = session.answer("alpha-0", Rating.Again, now=r.due)
+    assert (r.phase, session.state("alpha-0").lapses) == ("relearning", 1)
+
+
+def test_next_card_order_learning_then_due_then_new(session):
+    session.answer("alpha-0", Rating.Again, now=T0)  # learning, due in 1m
+    assert session.next_card(now=T0 + 2 * MIN).card_id == "alpha-0"
+    session.answer("alpha-0", Rating.Easy, now=T0 + 2 * MIN)  # now a review card, days away
+    nxt = session.next_card(now=T0 + 3 * MIN)
+    assert (nxt.card_id, nxt.phase) == ("alpha-1", "new")
+    due = session.state("alpha-0").fsrs.due
+    assert session.next_card(now=due).card_id == "alpha-0"  # due review before new cards
+
+
+def test_topic_filter_and_drills(session):
+    assert session.next_card(topic="beta", now=T0).card_id == "beta-0"
+    item = session.next_card(topic="drills", now=T0)
+    assert item.is_drill and item.drill == ("shapes", 1) and item.card is None
+    assert session.next_card(now=T0, include_drills=False).card_id == "alpha-0"
+
+
+def test_daily_new_limit(tmp_path, deck_dirs):
+    cards, demos = deck_dirs
+    deck, _ = load_deck(cards, demos_dir=demos)
+    s = StudySession(Store.open(tmp_path / "s.db"), deck, settings=Settings(new_per_day=2))
+    for i in range(2):
+        item = s.next_card(now=T0, include_drills=False)
+        s.answer(item.card_id, Rating.Easy, now=T0)
+    assert s.next_card(now=T0, include_drills=False) is None
+    assert s.next_card(now=T0 + timedelta(days=1), include_drills=False).phase == "new"  # next day: more
+
+
+def test_daily_review_limit(tmp_path, deck_dirs):
+    cards, demos = deck_dirs
+    deck, _ = load_deck(cards, demos_dir=demos)
+    s = StudySession(Store.open(tmp_path / "s.db"), deck, settings=Settings(reviews_per_day=1, new_per_day=0))
+    for cid in ("alpha-0", "alpha-1"):
+        s.answer(cid, Rating.Easy, now=T0 - timedelta(days=30))
+    later = T0 + timedelta(days=60)
+    first = s.next_card(now=later, include_drills=False)
+    assert first.phase == "review"
+    s.answer(first.card_id, Rating.Good, now=later)
+    assert s.next_card(now=later + MIN, include_drills=False) is None
+
+
+def test_leech_after_eight_lapses_is_flagged_and_suspended_and_undo_clears_it(session):
+    now = T0
+    session.answer("alpha-0", Rating.Easy, now=now)
+    for lapse in range(1, 9):
+        now = session.state("alpha-0").fsrs.due
+        r = session.answer("alpha-0", Rating.Again, now=now)  # review -> relearning: a lapse
+        assert session.state("alpha-0").lapses == lapse
+        assert r.leech == (lapse == 8)
+        if lapse < 8:
+            now = session.state("alpha-0").fsrs.due
+            session.answer("alpha-0", Rating.Good, now=now)  # back to review
+    assert session.is_suspended("alpha-0") and session.is_flagged("alpha-0") and session.is_leech("alpha-0")
+    assert "alpha-0" not in [session.next_card(now=now + timedelta(days=400)).card_id]
+    assert session.stats(now=now)["leeches"] == ["alpha-0"]
+    assert session.undo() == "alpha-0"
+    assert not session.is_suspended("alpha-0") and not session.is_flagged("alpha-0")
+    assert session.state("alpha-0").lapses == 7
+
+
+def test_undo_restores_the_previous_state_exactly(session):
+    session.answer("alpha-0", Rating.Good, now=T0)
+    before = session.state("alpha-0")
+    session.answer("alpha-0", Rating.Easy, now=T0 + 10 * MIN)
+    assert session.undo() == "alpha-0"
+    after = session.state("alpha-0")
+    assert (after.fsrs.due, after.fsrs.stability, after.reps) == (before.fsrs.due, before.fsrs.stability, before.reps)
+    assert session.undo() == "alpha-0" and session.state("alpha-0").reps == 0
+    assert session.undo() is None
+    assert session.store.review_count() == 0
+
+
+def test_replay_in_a_fresh_session_matches(session, tmp_path):
+    now = T0
+    for i in range(25):
+        item = session.next_card(now=now)
+        session.answer(item.card_id, [Rating.Again, Rating.Good, Rating.Hard, Rating.Easy][i % 4], now=now)
+        now += timedelta(minutes=7)
+    fresh = StudySession(Store.open(session.store.path), session.deck)
+    for cid in session.deck.cards:
+        a, b = session.state(cid), fresh.state(cid)
+        assert (a.fsrs.due, a.fsrs.stability, a.fsrs.difficulty, a.reps, a.lapses) == (
+            b.fsrs.due, b.fsrs.stability, b.fsrs.difficulty, b.reps, b.lapses)
+    fresh.close()
+
+
+def test_another_instance_sees_answers_and_undo(session):
+    other = StudySession(Store.open(session.store.path), session.deck)
+    session.answer("alpha-0", Rating.Good, now=T0)
+    assert other.state("alpha-0").reps == 1
+    assert other.next_card(now=T0).card_id == "alpha-1"
+    session.undo()
+    assert other.state("alpha-0").reps == 0
+    assert other.undo() is None  # it cannot take back someone else's answer
+    other.close()
+
+
+def test_suspend_bury_flag(session):
+    session.suspend("alpha-0", now=T0)
+    assert session.next_card(now=T0).card_id == "alpha-1"
+    session.bury("alpha-1", now=T0)
+    assert session.next_card(now=T0).card_id == "alpha-2"
+    assert session.next_card(now=T0 + timedelta(days=1)).card_id == "alpha-1"  # back the next day
+    session.unsuspend("alpha-0", now=T0)
+    assert session.next_card(now=T0).card_id == "alpha-0"
+    session.flag("beta-0", now=T0)
+    assert session.is_flagged("beta-0") and session.stats(now=T0)["flagged"] == ["beta-0"]
+    session.unflag("beta-0", now=T0)
+    assert not session.is_flagged("beta-0")
+    assert session.counts_by_topic(now=T0)["alpha"]["suspended"] == 0
+
+
+def test_drills_are_scheduled_cards(session):
+    r = session.record_drill("shapes", 2, correct=True, typed="16x32x32", seed=7, duration_ms=9000, now=T0)
+    assert r.card_id == "drill:shapes:2" and r.rating == Rating.Good
+    r = session.record_drill("rf", 1, correct=False, typed="5", now=T0)
+    assert r.rating == Rating.Again
+    session.record_drill("rf", 1, correct=True, now=T0, schedule=False)  # free practice: stats only
+    rows = session.store.reviews()
+    assert [(x.card_id, x.rating, x.typed, x.correct) for x in rows] == [
+        ("drill:shapes:2", 3, "16x32x32", True), ("drill:rf:1", 1, "5", False)]
+    stats = session.stats(now=T0)
+    assert stats["drills"]["rf"]["1"] == {"attempts": 2, "correct": 1, "accuracy": 0.5}
+    assert stats["drills"]["shapes"]["2"]["accuracy"] == 1.0
+    assert parse_drill_id("drill:macs:3") == ("macs", 3) and parse_drill_id("alpha-0") is None
+
+
+def test_unknown_card_is_an_error(session):
+    with pytest.raises(StudytuiError, match="unknown card"):
+        session.answer("nope", Rating.Good, now=T0)
+
+
+def test_editing_a_card_keeps_its_history_and_is_noticed(tmp_path, deck_dirs):
+    cards, demos = deck_dirs
+    deck, _ = load_deck(cards, demos_dir=demos)
+    db = tmp_path / "s.db"
+    with StudySession(Store.open(db), deck) as s:
+        s.answer("beta-1", Rating.Easy, now=T0)
+    data = yaml.safe_load((cards / "beta.yaml").read_text())
+    data["cards"][1]["a"] = "A better answer."
+    (cards / "beta.yaml").write_text(yaml.safe_dump(data))
+    deck2, _ = load_deck(cards, demos_dir=demos)
+    with StudySession(Store.open(db), deck2) as s:
+        assert s.state("beta-1").reps == 1  # same id, same history
+        due = s.state("beta-1").fsrs.due
+        item = s.next_card(topic="beta", now=due)
+        assert item.card_id == "beta-1" and item.edited
+        assert s.stats(now=T0)["edited_since_review"] == ["beta-1"]
+
+
+def test_counts_and_stats_contract(session):
+    session.answer("alpha-0", Rating.Good, now=T0)
+    session.answer("beta-0", Rating.Easy, now=T0)
+    counts = session.counts_by_topic(now=T0)
+    assert counts["alpha"] == dict(total=3, new=2, learning=1, due=0, learned=1, suspended=0, flagged=0)
+    assert counts["beta"]["learned"] == 1 and counts["drills"]["total"] == 12
+    later = T0 + timedelta(days=365)
+    stats = session.stats(now=later)
+    assert (stats["cards"], stats["reviews"], stats["due"]) == (5, 2, 2)
+    assert stats["retention"] is None
+    session.answer("beta-0", Rating.Good, now=later)
+    session.answer("alpha-0", Rating.Easy, now=later)  # learning, not a review-phase answer
+    stats = session.stats(now=later)
+    assert stats["retention"] == 1.0 and stats["reviews"] == 4
+    assert sum(stats["reviews_per_day"].values()) == 2  # T0 is outside the last 30 days
+
+
+def test_exam_record(session):
+    eid = session.record_exam(started_at=T0, finished_at=T0 + 20 * MIN, minutes=20, topics={"alpha": (2, 3)})
+    assert session.stats(now=T0)["exams"] == [{
+        "id": eid, "finished_at": (T0 + 20 * MIN).isoformat(), "correct": 2, "total": 3,
+        "score": 0.6667, "topics": {"alpha": {"correct": 2, "total": 3}}}]
+
+
+def test_settings_are_stored_and_validated(session):
+    session.save_settings(Settings(desired_retention=0.85, new_per_day=5))
+    again = StudySession(Store.open(session.store.path), session.deck)
+    assert again.settings.desired_retention == 0.85 and again.settings.new_per_day == 5
+    assert again.scheduler.desired_retention == 0.85
+    again.close()
+    with pytest.raises(StudytuiError):
+        Settings(desired_retention=1.5)
+
+
+def test_higher_retention_gives_shorter_intervals(tmp_path, deck_dirs):
+    cards, demos = deck_dirs
+    deck, _ = load_deck(cards, demos_dir=demos)
+    easy = {}
+    for retention in (0.8, 0.95):
+        with StudySession(Store.open(tmp_path / f"{retention}.db"), deck, settings=Settings(desired_retention=retention)) as s:
+            s.answer("alpha-0", Rating.Easy, now=T0)
+            easy[retention] = s.preview("alpha-0", now=s.state("alpha-0").fsrs.due)[Rating.Good]
+    assert easy[0.95] < easy[0.8]
+
+
+def test_empty_deck_has_only_drills(tmp_path):
+    from studytui.study.deck import Deck
+
+    with StudySession(Store.open(tmp_path / "s.db"), Deck()) as s:
+        assert s.next_card(now=T0, include_drills=False) is None
+        assert s.stats(now=T0)["cards"] == 0
+
+
+def test_open_reads_imports_beside_the_db(tmp_path, deck_dirs, monkeypatch):
+    cards, demos = deck_dirs
+    imported = tmp_path / "imported"
+    imported.mkdir()
+    (imported / "mine.yaml").write_text("topic: mine\ntitle: Mine\ncards:\n  - id: mine-1\n    q: Q?\n    a: A.\n")
+    monkeypatch.setattr("studytui.paths.DEMOS_DIR", demos)
+    with StudySession.open(tmp_path / "s.db", cards_dir=cards) as s:
+        assert "mine-1" in s.deck.cards and s.topic_of("mine-1") == "mine"
+
+
+@pytest.mark.parametrize("delta,text", [
+    (timedelta(seconds=30), "30s"), (timedelta(minutes=6), "6m"), (timedelta(hours=3), "3h"),
+    (timedelta(days=3), "3d"), (timedelta(days=75), "2.5mo"), (timedelta(days=730), "2y"),
+])
+def test_format_interval(delta, text):
+    assert format_interval(delta) == text
+
+
+def test_many_topics_write_topic_helper(tmp_path):
+    path = write_topic(tmp_path, "gamma", 4)
+    assert len(yaml.safe_load(path.read_text())["cards"]) == 4
