@@ -1,0 +1,264 @@
+"""Exam: a timed mock exam mixing cards (self-graded: reveal, then y / n) and drills
+(auto-graded: type the answer, enter), with a score report per topic at the end, saved to the
+store (and listed on the stats screen). Exam answers do not touch the review schedule.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+
+from studytui.errors import StudytuiError
+from studytui.tui.widgets.card_view import CardView
+from studytui.tui.widgets.format import duration, percent
+from studytui.tui.widgets.layer_table import LayerTable
+
+DRILL_LEVEL = 2
+
+
+@dataclass
+class Question:
+    topic: str  # card topic id, or "drills/<family>"
+    card: tuple[str, str, str, str] | None = None  # (id, topic, q, a)
+    problem: Any = None
+    correct: bool | None = None  # None: not answered
+
+
+class ExamScreen(Screen):
+    HELP = ("A mock exam. Cards: answer in your head, space shows the model answer, then be honest: "
+            "y if you had it, n if not. Drills: type the answer, enter checks it. enter moves on; "
+            "f finishes early. The score per topic is saved and shown on the stats screen.")
+    BINDINGS = [
+        Binding("space", "reveal", "Show answer"),
+        Binding("y", "self_grade(True)", "I had it"),
+        Binding("n", "self_grade(False)", "I did not"),
+        Binding("enter", "next", "Next", show=False),
+        Binding("f", "finish", "Finish"),
+        Binding("escape", "leave_input", "Leave input", show=False),
+        Binding("q", "back", "Back"),
+    ]
+
+    def __init__(self, minutes: float | None = None, questions: int | None = None, seed: int | None = None):
+        super().__init__(id="exam")
+        self.minutes = float(minutes) if minutes else 20.0
+        self.count = int(questions) if questions else 10
+        self.seed = seed
+        self.questions: list[Question] = []
+        self.current = -1
+        self.revealed = False
+        self.started: datetime | None = None
+        self.done = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="exam-body"):
+            with Horizontal(id="exam-status"):
+                yield Static("Preparing the exam…", id="exam-position")
+                yield ProgressBar(id="exam-progress", show_eta=False, show_percentage=False)
+                yield Static("", id="exam-clock")
+            yield CardView(id="exam-card")
+            with Vertical(id="exam-drill"):
+                yield Static("", id="exam-prompt")
+                yield LayerTable(id="exam-table")
+                yield Input(placeholder="your answer (enter checks)", id="exam-input")
+                yield Static("", id="exam-result")
+            with Vertical(id="exam-report"):
+                yield Static("", id="report-text")
+                yield DataTable(id="report-table", zebra_stripes=True, cursor_type="row")
+        yield Footer(compact=True)
+
+    async def on_mount(self) -> None:
+        for part in ("#exam-card", "#exam-drill", "#exam-report"):
+            self.query_one(part).display = False
+        backend = self.app.backend
+        if self.seed is None:
+            self.seed = int(backend.now().timestamp()) % 100_000
+        try:
+            self.questions = await backend.call(_build_exam, backend, self.count, self.seed)
+        except StudytuiError as exc:
+            self.query_one("#exam-position", Static).update(f"[b red]Cannot start the exam:[/b red] {exc}")
+            return
+        if not self.questions:
+            self.query_one("#exam-position", Static).update(
+                "[b]Nothing to examine:[/b] the deck is empty and drills are unavailable.")
+            return
+        self.started = backend.now()
+        self.query_one("#exam-progress", ProgressBar).update(total=len(self.questions), progress=0)
+        self.set_interval(1.0, self._tick)
+        self._tick()
+        await self._go(0)
+
+    # --- the clock ---------------------------------------------------------------------------
+
+    def _left(self) -> float:
+        spent = (self.app.backend.now() - self.started).total_seconds() if self.started else 0
+        return self.minutes * 60 - spent
+
+    def _tick(self) -> None:
+        if self.done or self.started is None:
+            return
+        left = self._left()
+        self.query_one("#exam-clock", Static).update(f"time left [b]{duration(math.ceil(left))}[/b]")
+        if left <= 0:
+            self.notify("Time is up.", severity="warning")
+            self.run_worker(self._finish(), group="exam")
+
+    # --- questions ---------------------------------------------------------------------------
+
+    @property
+    def question(self) -> Question | None:
+        return self.questions[self.current] if 0 <= self.current < len(self.questions) else None
+
+    async def _go(self, index: int) -> None:
+        if index >= len(self.questions):
+            await self._finish()
+            return
+        self.current, self.revealed = index, False
+        q = self.questions[index]
+        kind = "card, self-graded" if q.card else "drill, auto-graded"
+        self.query_one("#exam-position", Static).update(f"Question [b]{index + 1}[/b] of {len(self.questions)}  ({kind})")
+        self.query_one("#exam-progress", ProgressBar).update(progress=index)
+        card_view, drill = self.query_one("#exam-card", CardView), self.query_one("#exam-drill")
+        card_view.display, drill.display = q.card is not None, q.problem is not None
+        if q.card:
+            await card_view.show(q.card[2], q.card[3], q.card[1])
+            self.set_focus(None)
+        else:
+            from studytui.tui.screens.drill import question_text
+
+            self.query_one("#exam-prompt", Static).update(question_text(q.problem))
+            self.query_one("#exam-table", LayerTable).show(q.problem)
+            self.query_one("#exam-result", Static).update("")
+            box = self.query_one("#exam-input", Input)
+            box.value, box.disabled = "", False
+            box.focus()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        q = self.question
+        if self.done:
+            return action == "back"  # the report: only the way out is left
+        if action == "reveal":
+            return bool(q and q.card and not self.revealed)
+        if action == "self_grade":
+            return bool(q and q.card and self.revealed and q.correct is None)
+        if action == "next":
+            return bool(q and q.correct is not None)
+        return True
+
+    def action_reveal(self) -> None:
+        q = self.question
+        if q and q.card and not self.revealed:
+            self.revealed = True
+            self.query_one("#exam-card", CardView).reveal(True)
+            self.refresh_bindings()
+
+    async def action_self_grade(self, had_it: bool) -> None:
+        q = self.question
+        if q and q.card and self.revealed and q.correct is None:
+            q.correct = had_it
+            await self._go(self.current + 1)
+
+    @on(Input.Submitted, "#exam-input")
+    async def _drill_answer(self, event: Input.Submitted) -> None:
+        q = self.question
+        if not q or q.problem is None or q.correct is not None or not event.value.strip():
+            return
+        from studytui.tui.drill_check import check
+
+        feedback = await self.app.backend.call(check, q.problem, event.value.strip())
+        if feedback.unreadable:
+            self.notify("Could not read that as an answer; try again.", severity="warning")
+            return
+        q.correct = feedback.correct
+        self.query_one("#exam-table", LayerTable).show(q.problem, revealed=True, correct=q.correct)
+        verdict = "[b green]✔ correct[/b green]" if q.correct else f"[b red]✘ incorrect[/b red]  expected {feedback.expected}"
+        self.query_one("#exam-result", Static).update(f"{verdict}    enter: next question")
+        event.input.disabled = True
+        self.set_focus(None)
+        self.refresh_bindings()
+
+    async def action_next(self) -> None:
+        q = self.question
+        if q and q.correct is not None and not self.done:
+            await self._go(self.current + 1)
+
+    # --- the report --------------------------------------------------------------------------
+
+    async def action_finish(self) -> None:
+        await self._finish()
+
+    async def _finish(self) -> None:
+        if self.done or self.started is None:
+            return
+        self.done = True
+        topics: dict[str, tuple[int, int]] = {}
+        for q in self.questions:  # an unanswered question counts as wrong
+            right, total = topics.get(q.topic, (0, 0))
+            topics[q.topic] = (right + bool(q.correct), total + 1)
+        backend = self.app.backend
+        try:
+            await backend.call(backend.record_exam, self.started, topics, self.minutes)
+            saved = "Saved; see it on the stats screen (s on the home screen)."
+        except StudytuiError as exc:
+            saved = f"[b red]Not saved:[/b red] {exc}"
+        right = sum(c for c, _ in topics.values())
+        total = sum(n for _, n in topics.values())
+        answered = sum(q.correct is not None for q in self.questions)
+        spent = min(self.minutes * 60, (backend.now() - self.started).total_seconds())
+        for part in ("#exam-card", "#exam-drill"):
+            self.query_one(part).display = False
+        self.query_one("#exam-progress", ProgressBar).update(progress=len(self.questions))
+        self.query_one("#exam-position", Static).update("[b]Exam finished[/b]")
+        self.query_one("#exam-clock", Static).update(f"time used {duration(spent)}")
+        self.query_one("#report-text", Static).update(
+            f"[b]Score {right}/{total} ({percent(right / total if total else None)})[/b]   "
+            f"answered {answered} of {total}\n{saved}\n")
+        table = self.query_one("#report-table", DataTable)
+        table.add_columns("Topic", "Correct", "Total", "Score")
+        for topic, (c, n) in sorted(topics.items(), key=lambda kv: kv[1][0] / kv[1][1]):
+            table.add_row(topic, str(c), str(n), percent(c / n))
+        self.query_one("#exam-report").display = True
+        table.focus()
+        self.refresh_bindings()
+
+    def action_leave_input(self) -> None:
+        self.set_focus(None)
+
+    def action_back(self) -> None:
+        if not self.done and self.started is not None:
+            self.notify("Exam left unfinished: nothing saved.")
+        self.app.pop_screen()
+
+
+def _build_exam(backend: Any, count: int, seed: int) -> list[Question]:
+    """About half cards (spread over topics) and half drills (mixed kinds), interleaved."""
+    drills: list[Question] = []
+    try:
+        from studytui.drills.generate import problem
+        have_drills = True
+    except ImportError:  # drills not built: an all-card exam
+        have_drills = False
+    n_drills = count // 2 if have_drills else 0
+    cards = [Question(topic=c[1], card=c) for c in backend.exam_cards(count - n_drills, seed)]
+    if have_drills:  # a small deck: fill up with drills
+        n_drills = count - len(cards)
+    for i in range(n_drills):
+        p = problem("mixed", DRILL_LEVEL, seed, i)
+        drills.append(Question(topic=f"drills/{p.family}", problem=p))
+    out: list[Question] = []
+    while cards or drills:
+        if cards:
+            out.append(cards.pop(0))
+        if drills:
+            out.append(drills.pop(0))
+    return out
