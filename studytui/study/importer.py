@@ -241,8 +241,13 @@ class _Parser:
                 i += 1
                 continue
             if active_heading is not None:
-                i += 1
-                continue
+                # only an explicit `Q:` line ends a heading's answer early; lists and labels
+                # inside an answer belong to it
+                if BOLD_Q_LINE.match(line) or PLAIN_Q_LINE.match(line):
+                    active_heading = None
+                else:
+                    i += 1
+                    continue
             start = self._line_start(i)
             if start is not None:
                 found.append(start)
