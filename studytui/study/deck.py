@@ -291,11 +291,18 @@ def load_deck(
 
     `cards_dir` defaults to the project's cards/; `extra_dirs` (e.g. the user's imported/ dir) hold
     ImportedTopic files; `files` replaces both with an explicit list (for `studytui check FILE`).
-    A missing directory is an empty deck, not an error.
+    A missing directory is an empty deck, not an error. Demos are looked up in `demos_dir`, else
+    in the `demos/` folder beside the topic file's folder, else in the project's demos/.
     """
     from studytui.paths import CARDS_DIR, DEMOS_DIR
 
-    demos_dir = Path(demos_dir) if demos_dir is not None else DEMOS_DIR
+    def demos_for(path: Path) -> Path:
+        # demos/ beside the cards/ folder (a project checkout, or a test's copy), else the package's
+        if demos_dir is not None:
+            return Path(demos_dir)
+        sibling = path.resolve().parent.parent / "demos"
+        return sibling if sibling.is_dir() else DEMOS_DIR
+
     if files is not None:
         plan = [(p, Topic) for p in topic_files(files)]
     else:
@@ -328,7 +335,7 @@ def load_deck(
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         # A missing demo is reported but the topic still loads; duplicates are left out, so ids
         # stay unique in the deck.
-        if topic.demo is not None and not (demos_dir / topic.demo).is_file():
+        if topic.demo is not None and not (demos_for(path) / topic.demo).is_file():
             problems.append(Problem(path, _line(root, "demo"), f"demo '{topic.demo}' not found in demos/"))
         if topic.topic in where_topic:
             other, other_line = where_topic[topic.topic]
