@@ -14,11 +14,16 @@ from studytui.drills.problems import Problem
 class Feedback:
     correct: bool
     expected: str  # the expected answer, written in the order the problem asks for
-    solution: list[str] = field(default_factory=list)
+    problem: Problem = field(repr=False)
     diagnosis: str | None = None
     parsed: Parsed | None = None  # what was read from the answer (None if it could not be read)
     error: str | None = None  # why the answer could not be read
     note: str = ""  # what the study material gets wrong here, for worked problems
+
+    @property
+    def solution(self) -> list[str]:
+        """The worked solution: each step's formula with the numbers plugged in."""
+        return self.problem.solution
 
     def lines(self) -> list[str]:
         """The feedback as text lines; the first starts with "correct" or "incorrect"."""
@@ -44,8 +49,7 @@ class Feedback:
 
 def check_answer(problem: Problem, text: str) -> Feedback:
     """Grade `text` as the answer to `problem` (never raises for a bad answer: see .error)."""
-    feedback = Feedback(correct=False, expected=problem.answer_text, solution=list(problem.solution),
-                        note=problem.note)
+    feedback = Feedback(correct=False, expected=problem.answer_text, problem=problem, note=problem.note)
     try:
         parsed = parse_answer(text, problem.quantity)
     except AnswerError as exc:

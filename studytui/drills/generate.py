@@ -85,7 +85,8 @@ def _draw(rng: random.Random, kind: str, family: str, spec: LevelSpec, seed: int
         except TypeError:
             # calculator bug (reported): a window after units that read no input pixel at all
             continue
-        if any(r.rf is not None and 0 in r.rf for r in report.rows):
+        if any(isinstance(l, ConvTranspose2d) for l in layers) and any(
+                r.rf is not None and 0 in r.rf for r in report.rows):
             continue  # some units see only padding and bias: no receptive field to ask about
         layer = _ask(rng, spec, report, quantity)
         if layer is False:
@@ -147,22 +148,22 @@ def _stack(rng: random.Random, spec: LevelSpec, allow_head: bool) -> tuple[list[
             last = position == depth - 1
             usable = [t for t in templates if t.kind != "head" or (last and len(shape) == 3 and layers)]
             drawn = None
+            weights = [t.weight for t in usable]
             for _ in range(8):
-                template = rng.choices(usable, weights=[t.weight for t in usable])[0]
+                template = rng.choices(usable, weights=weights)[0]
                 drawn = _instantiate(rng, template, shape)
                 if drawn:
                     break
             if not drawn:
                 break
-            for layer in drawn:
-                shape = layer.output_shape(shape)
-                layers.append(layer)
+            layers += drawn[0]
+            shape = drawn[1]
         if layers:
             return layers, (c, h, w)
 
 
-def _instantiate(rng: random.Random, t: LayerTemplate, shape) -> list[Layer] | None:
-    """Layers drawn from template `t` that accept `shape`, or None to draw again."""
+def _instantiate(rng: random.Random, t: LayerTemplate, shape) -> tuple[list[Layer], tuple] | None:
+    """Layers drawn from template `t` that accept `shape` (and their output), or None."""
     try:
         made = MAKERS[t.kind](rng, t, shape)
         if made is None:
@@ -172,7 +173,7 @@ def _instantiate(rng: random.Random, t: LayerTemplate, shape) -> list[Layer] | N
             out = layer.output_shape(out)
         if len(out) == 3 and (max(out[1:]) > MAX_SIDE or min(out[1:]) < 1):
             return None
-        return made
+        return made, out
     except LayerError:
         return None
 
@@ -274,13 +275,19 @@ def _relu(rng, t, shape):
     return [_named(ReLU(), "ReLU()")]
 
 
+@lru_cache(maxsize=4096)
+def _cached_block(cls, in_planes: int, planes: int, stride: int) -> Layer:
+    # Blocks hold several convs each; problems may share one (layers are never mutated).
+    layer = cls(in_planes, planes, stride)
+    return _named(layer, f"{cls.__name__}({in_planes}, {planes}" + _args([("stride", stride, 1)]) + ")")
+
+
 def _block(cls):
     def make(rng, t: LayerTemplate, shape):
         if len(shape) != 3 or shape[0] < 4:  # a block straight on an RGB image reads oddly
             return None
         planes, s = rng.choice(t.out_channels), rng.choice(t.stride)
-        layer = cls(shape[0], planes, s)
-        return [_named(layer, f"{cls.__name__}({shape[0]}, {planes}" + _args([("stride", s, 1)]) + ")")]
+        return [_cached_block(cls, shape[0], planes, s)]
     return make
 
 

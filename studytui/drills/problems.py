@@ -42,8 +42,26 @@ class Problem:
     note: str = ""
     prompt: str = ""
     answer: list[int] | int = 0
-    solution: list[str] = field(default_factory=list)
-    snippet: str = ""
+    _solution: list[str] | None = field(default=None, repr=False)
+    _snippet: str | None = field(default=None, repr=False)
+
+    # The worked steps and the torch snippet are text for people: built on first use, so that
+    # checking answers in bulk does not pay for them.
+    @property
+    def solution(self) -> list[str]:
+        if self._solution is None:
+            from studytui.drills.solution import solution_steps
+
+            self._solution = solution_steps(self)
+        return self._solution
+
+    @property
+    def snippet(self) -> str:
+        if self._snippet is None:
+            from studytui.drills.snippet import snippet
+
+            self._snippet = snippet(self)
+        return self._snippet
 
     @property
     def id(self) -> str:
@@ -141,14 +159,9 @@ def make_problem(*, kind: str, family: str, level: int, seed: int, index: int, r
 
 
 def finish(problem: Problem, prompt: str | None = None) -> Problem:
-    """Fill in the answer, prompt, worked solution and snippet from the report."""
-    from studytui.drills.snippet import snippet
-    from studytui.drills.solution import solution_steps
-
+    """Fill in the answer and the prompt from the report (solution and snippet follow on use)."""
     problem.answer = compute_answer(problem.report, problem.quantity, problem.layer)
     problem.prompt = prompt or write_prompt(problem)
-    problem.solution = solution_steps(problem)
-    problem.snippet = snippet(problem)
     return problem
 
 
