@@ -15,8 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.screen import Screen
 
 from studytui.tui.backend import Backend, Clock
@@ -104,18 +106,20 @@ class StudyApp(App[None]):
 
     # --- a terminal that is too small --------------------------------------------------------
 
-    def on_resize(self) -> None:
-        self._check_size()
+    def on_resize(self, event: events.Resize) -> None:
+        if self.screen_stack and self.screen.id != "_default":  # after on_mount built the stack
+            self._check_size(event.size)
 
-    def _check_size(self) -> None:
+    def _check_size(self, size: Size | None = None) -> None:
         from studytui.tui.screens.too_small import TooSmallScreen
 
-        small = self.size.width < MIN_SIZE[0] or self.size.height < MIN_SIZE[1]
+        size = size or self.size
+        small = size.width < MIN_SIZE[0] or size.height < MIN_SIZE[1]
         showing = isinstance(self.screen, TooSmallScreen)
         if small and not showing:
             self.push_screen(TooSmallScreen(MIN_SIZE))
-        elif not small and showing:
-            self.pop_screen()
+        elif not small and showing and self.screen.is_current:
+            self.screen.dismiss()
 
 
 def build_screen(name: str, **options: Any) -> Screen:

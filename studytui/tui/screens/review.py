@@ -110,7 +110,7 @@ class ReviewScreen(Screen):
 
     async def _show(self, item) -> None:
         backend = self.app.backend
-        self.item = item
+        self.item = None  # set again once the card is fully on screen: keys act on what is shown
         await self._update_queue()
         if item is None:
             self._finish(await self._end_message())
@@ -127,6 +127,7 @@ class ReviewScreen(Screen):
         for n, name in GRADES:
             self.query_one(f"#grade-{n}", Button).label = f"{n} {name}  {labels.get(name, '')}"
         self.shown_at = backend.now()
+        self.item = item
         self._set_revealed(False)
 
     async def _update_queue(self) -> None:

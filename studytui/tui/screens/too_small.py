@@ -20,6 +20,10 @@ class TooSmallScreen(ModalScreen[None]):
 
     def on_resize(self) -> None:
         w, h = self.app.size
+        if w >= self.minimum[0] and h >= self.minimum[1]:
+            if self.is_current:  # resize events can arrive twice: dismiss once
+                self.dismiss()
+            return
         self.query_one(Static).update(
             f"Terminal too small: {w}x{h}.\nstudytui needs at least {self.minimum[0]}x{self.minimum[1]}.\n"
             "Enlarge the window (ctrl+q quits)."
