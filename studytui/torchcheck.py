@@ -178,30 +178,41 @@ def check_receptive_field(report: Report, max_pixels: int = 1_000_000) -> tuple[
     for uh in phases[0]:
         for uw in phases[1]:
             measured = empirical_footprint(layers, (c, *size), (uh, uw))
-            for axis, (m, u, n, got) in enumerate(zip(maps, (uh, uw), size, measured)):
-                want = m.interval(u)
-                label = "height" if axis == 0 else "width"
-                if _inside(want, n):
+            wants = [m.interval(u) for m, u in zip(maps, (uh, uw))]
+            if None in wants:  # a unit with no taps along one axis reads nothing at all
+                wants = [None, None]
+            # Near the border the unit may read only zero padding of some layer; borders are
+            # ignored by the calculator's convention, so there the measurement must lie inside.
+            clipped = [_clip(want, n) for want, n in zip(wants, size)]
+            if clipped != wants and measured == (None, None):
+                exact = False
+                continue
+            for axis, (want, clip, n, got) in enumerate(zip(wants, clipped, size, measured)):
+                u, label = (uh, uw)[axis], ("height", "width")[axis]
+                if clip == want:
                     if got != want:
                         diffs.append(f"receptive field ({label}) of unit {u}: calculator {want}, torch {got}")
                 else:
                     exact = False
-                    clipped = None if want is None else (max(want[0], 0), min(want[1], n - 1))
-                    if got is not None and (clipped is None or got[0] < clipped[0] or got[1] > clipped[1]):
+                    if got is not None and (clip is None or got[0] < clip[0] or got[1] > clip[1]):
                         diffs.append(f"receptive field ({label}) of unit {u}: calculator {want} (clipped "
-                                     f"{clipped}), torch {got}")
+                                     f"{clip}), torch {got}")
     where = f"at {fmt_shape((c, *size))}"
     return diffs, (f"exact, measured {where}" if exact else f"clipped by the image, measured {where}")
 
 
 def _fitting_size(layers: list[Layer], c: int, size: tuple[int, int], max_pixels: int) -> tuple[int, int]:
     """The smallest doubling of the input at which the central unit's field fits the image."""
+    # A transposed conv's padding crops units that still read real pixels, so near the border a
+    # unit can look "inside" yet read cropped units: keep such stacks a field's width away.
+    cropped = _has_transposed(layers)
     for _ in range(8):
         sub = analyze((c, *size), layers)
         maps, out_hw = sub.rows[-1].maps, sub.rows[-1].output[1:]
-        if all(_inside(m.interval(o // 2), n) for m, o, n in zip(maps, out_hw, size)):
+        margins = [m.size + 2 if cropped else 0 for m in maps]
+        if all(_inside(m.interval(o // 2), n, margin) for m, o, n, margin in zip(maps, out_hw, size, margins)):
             return size
-        bigger = tuple(max(n, min(n * 2, m.size * 2 + 8)) for n, m in zip(size, maps))
+        bigger = tuple(max(n, min(n * 2, m.size * (4 if cropped else 2) + 8)) for n, m in zip(size, maps))
         if bigger == size or c * bigger[0] * bigger[1] > max_pixels:
             return size
         try:  # a larger input must keep the stack valid and spatial (adaptive pools may not)
@@ -213,5 +224,17 @@ def _fitting_size(layers: list[Layer], c: int, size: tuple[int, int], max_pixels
     return size
 
 
-def _inside(interval, n: int) -> bool:
-    return interval is None or (interval[0] >= 0 and interval[1] <= n - 1)
+def _clip(interval, n: int):
+    if interval is None or interval[1] < 0 or interval[0] > n - 1:
+        return None
+    return max(interval[0], 0), min(interval[1], n - 1)
+
+
+def _inside(interval, n: int, margin: int = 0) -> bool:
+    return interval is None or (interval[0] >= margin and interval[1] <= n - 1 - margin)
+
+
+def _has_transposed(layers: list[Layer]) -> bool:
+    from studytui.calc.layers import ConvTranspose2d
+
+    return any(isinstance(l, ConvTranspose2d) or _has_transposed(l.children()) for l in layers)

@@ -32,10 +32,7 @@ def chain(named: list[tuple[str, Layer]], shape: Shape) -> tuple[Shape, list[tup
 def chain_maps(named: list[tuple[str, Layer]], io: list[tuple[Shape, Shape]], start: Maps) -> Maps:
     maps = start
     for (_, layer), (shape, _) in zip(named, io):
-        if maps is None:
-            return None
-        step = layer.axis_maps(shape)
-        maps = None if step is None else (maps[0].then(step[0]), maps[1].then(step[1]))
+        maps = layer.extend(maps, shape)
     return maps
 
 
@@ -95,8 +92,11 @@ class Sequential(Composite):
         return sum(layer.macs(a, b) for layer, (a, b) in zip(self.layers, io))
 
     def axis_maps(self, shape: Shape) -> Maps:
+        return self.extend(_identity(), shape)
+
+    def extend(self, maps: Maps, shape: Shape) -> Maps:
         _, io = chain(self.named(), shape)
-        return chain_maps(self.named(), io, _identity())
+        return chain_maps(self.named(), io, maps)
 
     def to_torch(self):
         import torch.nn as nn
@@ -138,10 +138,17 @@ class ResidualBlock(Composite):
         return sum(l.macs(a, b) for named, io in zip(lists, ios) for (_, l), (a, b) in zip(named, io))
 
     def axis_maps(self, shape: Shape) -> Maps:
+        return self.extend(_identity(), shape)
+
+    def extend(self, maps: Maps, shape: Shape) -> Maps:
+        # Each path is extended from the running map layer by layer, so every step composes
+        # a single layer's exact taps (see footprint.AxisMap.then).
+        if maps is None:
+            return None
         _, pre_io, main_io, short_io, post_io = self._paths(shape)
-        pre = chain_maps(self.pre, pre_io, _identity())
+        pre = chain_maps(self.pre, pre_io, maps)
         main = chain_maps(self.main, main_io, pre)
-        short = chain_maps(self.shortcut, short_io, pre if self.shortcut_taps_pre else _identity())
+        short = chain_maps(self.shortcut, short_io, pre if self.shortcut_taps_pre else maps)
         if main is None or short is None:
             return None
         both = (main[0].union(short[0]), main[1].union(short[1]))

@@ -24,26 +24,30 @@ class AxisMap:
     step: int  # input pixels per period (M)
     lo: tuple[int | None, ...]
     hi: tuple[int | None, ...]
+    # For a single layer: the exact input offsets each output phase reads (dilation leaves holes,
+    # and a hole can skip exactly the units that read nothing). Stacks keep only lo/hi.
+    taps: tuple[tuple[int, ...], ...] | None = None
 
     @staticmethod
     def identity() -> "AxisMap":
-        return AxisMap(1, 1, (0,), (0,))
+        return AxisMap(1, 1, (0,), (0,), ((0,),))
 
     @staticmethod
     def window(kernel: int, stride: int, padding: int, dilation: int = 1) -> "AxisMap":
-        """A conv or pool: output o reads [o*s - p, o*s - p + (k-1)*d]."""
-        return AxisMap(1, stride, (-padding,), (-padding + (kernel - 1) * dilation,))
+        """A conv or pool: output o reads o*s - p + j*d for each kernel tap j."""
+        taps = tuple(-padding + j * dilation for j in range(kernel))
+        return AxisMap(1, stride, (taps[0],), (taps[-1],), (taps,))
 
     @staticmethod
     def transposed(kernel: int, stride: int, padding: int, dilation: int = 1) -> "AxisMap":
         """A transposed conv: output o = i*s - p + j*d receives input i for each kernel tap j."""
-        lo, hi = [], []
+        phases = []
         for r in range(stride):
-            taps = [(r + padding - j * dilation) // stride for j in range(kernel)
-                    if (r + padding - j * dilation) % stride == 0]
-            lo.append(min(taps) if taps else None)
-            hi.append(max(taps) if taps else None)
-        return AxisMap(stride, 1, tuple(lo), tuple(hi))
+            phases.append(tuple(sorted((r + padding - j * dilation) // stride for j in range(kernel)
+                                       if (r + padding - j * dilation) % stride == 0)))
+        lo = tuple(t[0] if t else None for t in phases)
+        hi = tuple(t[-1] if t else None for t in phases)
+        return AxisMap(stride, 1, lo, hi, tuple(phases))
 
     def interval(self, o: int) -> Interval:
         """The input pixels output unit `o` depends on."""
@@ -63,27 +67,24 @@ class AxisMap:
         return Fraction(self.step, self.period)
 
     def then(self, layer: "AxisMap") -> "AxisMap":
-        """The map of this stack followed by `layer` (layer's outputs -> this stack's inputs)."""
+        """The map of this stack followed by one more `layer` (a map with exact taps)."""
+        if layer.taps is None:
+            raise ValueError("then() needs a single layer's map (with taps)")
         if self.period == 1 and layer.period == 1:  # the common case, in closed form
             m, l1, h1 = self.step, self.lo[0], self.hi[0]
+            if l1 is None or not layer.taps[0]:  # nothing read before, or nothing read now
+                return AxisMap(1, m * layer.step, (None,), (None,))
             return AxisMap(1, m * layer.step, (m * layer.lo[0] + l1,), (m * layer.hi[0] + h1,))
         t = self.period // gcd(layer.step, self.period)
         period = layer.period * t
         step = self.step * layer.step * t // self.period
         lo, hi = [], []
         for r in range(period):
-            span = layer.interval(r)
-            if span is None:
-                lo.append(None)
-                hi.append(None)
-                continue
-            a, b = span
-            left = [iv[0] for u in range(a, min(b, a + self.period - 1) + 1)
-                    if (iv := self.interval(u)) is not None]
-            right = [iv[1] for u in range(max(a, b - self.period + 1), b + 1)
-                     if (iv := self.interval(u)) is not None]
-            lo.append(min(left) if left else None)
-            hi.append(max(right) if right else None)
+            q, phase = divmod(r, layer.period)
+            reads = [iv for tap in layer.taps[phase]
+                     if (iv := self.interval(layer.step * q + tap)) is not None]
+            lo.append(min(iv[0] for iv in reads) if reads else None)
+            hi.append(max(iv[1] for iv in reads) if reads else None)
         return AxisMap(period, step, tuple(lo), tuple(hi)).simplified()
 
     def union(self, other: "AxisMap") -> "AxisMap | None":

@@ -135,6 +135,13 @@ class Layer:
         """Receptive-field maps of this layer for input `shape` (None: not spatial any more)."""
         return (AxisMap.identity(), AxisMap.identity()) if self.spatial else None
 
+    def extend(self, maps: Maps, shape: Shape) -> Maps:
+        """The stack's receptive-field maps after this layer, given the maps before it."""
+        if maps is None:
+            return None
+        step = self.axis_maps(shape)
+        return None if step is None else (maps[0].then(step[0]), maps[1].then(step[1]))
+
     def explain(self, shape: Shape) -> dict[str, list[str]]:
         """Worked steps per quantity ("shape", "params", "macs", "rf") for drills."""
         out = self.output_shape(shape)

@@ -116,10 +116,8 @@ def analyze(input_shape, layers, names: list[str] | None = None) -> Report:
         try:
             out = layer.output_shape(shape)
         except LayerError as exc:
-            raise ShapeError(f"layer {i + 1} ({name}) {_verb(exc)}") from None
-        if maps is not None:
-            step = layer.axis_maps(shape)
-            maps = None if step is None else (maps[0].then(step[0]), maps[1].then(step[1]))
+            raise ShapeError(f"layer {i + 1} ({name}){_verb(exc)}") from None
+        maps = layer.extend(maps, shape)
         report.rows.append(Row(i, name, layer, shape, out, layer.params(), layer.macs(shape, out), maps))
         shape = out
     return report
@@ -128,4 +126,4 @@ def analyze(input_shape, layers, names: list[str] | None = None) -> Report:
 def _verb(exc: Exception) -> str:
     # "expects 32 input channels, gets 16" reads well after the layer name; others after a colon.
     msg = str(exc)
-    return msg if msg.startswith(("expects", "needs")) else f": {msg}"
+    return f" {msg}" if msg.startswith(("expects", "needs")) else f": {msg}"
