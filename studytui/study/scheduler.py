@@ -26,6 +26,8 @@ times is flagged and suspended, by marks tied to that answer (undo removes them 
 from __future__ import annotations
 
 import hashlib
+import json
+import sqlite3
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -48,6 +50,9 @@ DRILL_LEVELS = (1, 2, 3)
 DRILL_TOPIC = "drills"
 PARAMETERS_KEY = "fsrs_parameters"
 SETTINGS_KEY = "settings"
+SNAPSHOT_KEY = "state_snapshot"
+SNAPSHOT_FORMAT = 1
+SNAPSHOT_EVERY = 500  # replayed answers after which the snapshot is refreshed
 
 
 def drill_card_id(family: str, level: int) -> str:
@@ -142,7 +147,10 @@ class CardState:
     first_review: datetime | None = None
     last_rating: int | None = None
     content_hash: str | None = None  # of the card text at its last review
-    # (time, phase before the answer, rating) of each answer; phase "new" for the very first one
+    review_answers: int = 0  # answers given while the card was in the review phase
+    review_passes: int = 0  # ... of which not Again (for true retention)
+    # (time, phase before the answer, rating) of recent answers, for the daily limits; phase "new"
+    # for the very first one. A state loaded from the snapshot keeps only the last days' entries.
     history: list[tuple[datetime, str, int]] = field(default_factory=list)
 
     @property
@@ -228,6 +236,7 @@ class StudySession:
         self._states: dict[str, CardState] = {}
         self._marks: dict[str, _MarkState] = {}
         self._signature: tuple[int, int, int, int] = (-1, -1, -1, -1)
+        self._replayed_since_snapshot = 0
         self._undo_stack: list[int] = []
         self.problems: list = []  # deck problems found by StudySession.open
         self._sync()
@@ -282,17 +291,62 @@ class StudySession:
         sig = self.store.log_signature()
         if sig == self._signature:
             return
+        if self._signature[0] < 0:  # first sync: start from the snapshot when it is still valid
+            self._signature = self._load_snapshot()
         last_id, count = self._signature[0], self._signature[1]
         rows = self.store.reviews(after_id=max(last_id, 0))
         if last_id >= 0 and count + len(rows) == sig[1]:  # only appended: apply the new rows
             for row in rows:
                 self._apply(row)
-        else:  # something was deleted (undo): replay everything
+            replayed = len(rows)
+        else:  # something was deleted (undo) or no snapshot: replay everything
             self._states = {}
-            for row in self.store.reviews():
+            rows = self.store.reviews()
+            for row in rows:
                 self._apply(row)
+            replayed = len(rows)
         self._load_marks()
         self._signature = sig
+        self._replayed_since_snapshot += replayed
+        if self._replayed_since_snapshot >= SNAPSHOT_EVERY:
+            self._save_snapshot()
+
+    # The snapshot is a disposable cache of the replayed states (meta key "state_snapshot"): valid
+    # only for the exact log it was built from (last id, row count) and the same scheduler
+    # parameters and steps; anything else falls back to a full replay.
+
+    def _snapshot_key(self) -> str:
+        blob = json.dumps([self.parameters, self.settings.to_json(), SNAPSHOT_FORMAT], sort_keys=True)
+        return hashlib.sha1(blob.encode()).hexdigest()
+
+    def _save_snapshot(self) -> None:
+        newest = max((st.history[-1][0] for st in self._states.values() if st.history), default=None)
+        keep_from = to_ms(newest - timedelta(days=3)) if newest else 0
+        cards = [
+            [st.card_id, st.fsrs.to_dict(), st.reps, st.lapses, to_ms(st.first_review) if st.first_review else None,
+             st.last_rating, st.content_hash, st.review_answers, st.review_passes,
+             [[to_ms(at), phase, r] for at, phase, r in st.history if to_ms(at) >= keep_from]]
+            for st in self._states.values()
+        ]
+        data = {"key": self._snapshot_key(), "last_id": self._signature[0], "count": self._signature[1], "cards": cards}
+        try:
+            self.store.set_meta(SNAPSHOT_KEY, data)
+            self._replayed_since_snapshot = 0
+        except sqlite3.Error:
+            pass  # only a cache: a busy or read-only database just means a replay next time
+
+    def _load_snapshot(self) -> tuple[int, int, int, int]:
+        data = self.store.get_meta(SNAPSHOT_KEY)
+        if not isinstance(data, dict) or data.get("key") != self._snapshot_key():
+            return (-1, -1, -1, -1)
+        states = {}
+        for cid, card, reps, lapses, first, last_rating, chash, answers, passes, history in data["cards"]:
+            states[cid] = CardState(
+                cid, FsrsCard.from_dict(card), reps, lapses, None if first is None else from_ms(first), last_rating,
+                chash, answers, passes, [(from_ms(ms), phase, r) for ms, phase, r in history],
+            )
+        self._states = states
+        return (data["last_id"], data["count"], -1, -1)
 
     def _new_state(self, card_id: str) -> CardState:
         return CardState(card_id, FsrsCard(card_id=_fsrs_id(card_id), due=datetime(2000, 1, 1, tzinfo=timezone.utc)))
@@ -313,7 +367,9 @@ class StudySession:
             first_review=st.first_review or at,
             last_rating=int(rating),
             content_hash=content_hash if content_hash is not None else st.content_hash,
-            history=st.history + [(at, before, int(rating))],
+            review_answers=st.review_answers + (before == "review"),
+            review_passes=st.review_passes + (before == "review" and rating != Rating.Again),
+            history=[*st.history, (at, before, int(rating))],
         )
 
     def _load_marks(self) -> None:

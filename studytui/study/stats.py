@@ -23,12 +23,8 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
     deck_topics = {t: c for t, c in topics.items() if t != DRILL_TOPIC}
     reviews = session.store.reviews()
 
-    passed = answered = 0
-    for st in session._states.values():
-        for _, before, rating in st.history:
-            if before == "review":
-                answered += 1
-                passed += rating != 1
+    answered = sum(st.review_answers for st in session._states.values())
+    passed = sum(st.review_passes for st in session._states.values())
     retention = round(passed / answered, 4) if answered else None
 
     # Reviews per study day (local dates; a day starts at settings.day_starts_at_hour).

@@ -267,3 +267,43 @@ def test_format_interval(delta, text):
 def test_many_topics_write_topic_helper(tmp_path):
     path = write_topic(tmp_path, "gamma", 4)
     assert len(yaml.safe_load(path.read_text())["cards"]) == 4
+
+
+def test_state_snapshot_matches_a_full_replay(session, monkeypatch):
+    import studytui.study.scheduler as sch
+
+    monkeypatch.setattr(sch, "SNAPSHOT_EVERY", 10)
+    now = T0
+    for i in range(30):
+        item = session.next_card(now=now)
+        session.answer(item.card_id, [Rating.Good, Rating.Again, Rating.Easy][i % 3], now=now)
+        now += timedelta(minutes=5)
+    snap = session.store.get_meta(sch.SNAPSHOT_KEY)
+    assert snap and snap["count"] >= 20
+    fresh = StudySession(Store.open(session.store.path), session.deck)  # starts from the snapshot
+    assert fresh._replayed_since_snapshot < 30
+    monkeypatch.setattr(sch, "SNAPSHOT_EVERY", 10**9)
+    session.store.set_meta(sch.SNAPSHOT_KEY, None)
+    replayed = StudySession(Store.open(session.store.path), session.deck)  # no snapshot: full replay
+    assert replayed._replayed_since_snapshot == 30
+    for cid in list(session.deck.cards) + session.drill_ids:
+        a, b = fresh.state(cid), replayed.state(cid)
+        assert (a.fsrs.to_dict(), a.reps, a.lapses, a.review_answers, a.review_passes) == (
+            b.fsrs.to_dict(), b.reps, b.lapses, b.review_answers, b.review_passes)
+    assert fresh.stats(now=now)["retention"] == replayed.stats(now=now)["retention"]
+    assert fresh._today_counts(now) == replayed._today_counts(now)
+    fresh.close()
+    replayed.close()
+
+
+def test_snapshot_is_ignored_when_parameters_change(session, monkeypatch):
+    import studytui.study.scheduler as sch
+
+    monkeypatch.setattr(sch, "SNAPSHOT_EVERY", 1)
+    session.answer("alpha-0", Rating.Again, now=T0)  # due in 1 min with the default steps
+    assert session.store.get_meta(sch.SNAPSHOT_KEY)["count"] == 1
+    session.save_settings(Settings(learning_steps=(timedelta(minutes=2),)))
+    other = StudySession(Store.open(session.store.path), session.deck)
+    assert other._replayed_since_snapshot == 0  # it replayed (1 row) and saved a new snapshot
+    assert other.state("alpha-0").fsrs.due == T0 + 2 * MIN  # the new step, not the cached 1 min
+    other.close()
