@@ -9,6 +9,7 @@ order (what `net(x).shape[1:]` prints); `order` says how the user is asked to wr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from studytui.calc import analyze, fmt_shape, get_model, parse_shape
@@ -169,9 +170,14 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return fmt_shape(shape)
 
 
+@lru_cache(maxsize=None)
+def _about(model: str) -> str:
+    return get_model(model).about  # building a model's layers is slow: once per name
+
+
 def write_prompt(p: Problem) -> str:
     if p.model:
-        about = get_model(p.model).about
+        about = _about(p.model)
         head = f"{about} on a {_shape_text(p.input)} input (C×H×W)."
         target = f"its stage {p.stage}"
     else:
