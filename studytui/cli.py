@@ -106,7 +106,10 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
 def main() -> None:
     """Entry point: user mistakes become one line on stderr and exit code 1."""
     try:
-        cli.main(prog_name="studytui", standalone_mode=False)
+        # Without standalone mode click returns ctx.exit(code) instead of exiting: pass it on.
+        code = cli.main(prog_name="studytui", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

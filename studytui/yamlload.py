@@ -46,13 +46,14 @@ def _child(node: yaml.Node, key: object) -> yaml.Node | None:
 
 def _node_at(root: yaml.Node, loc: tuple[object, ...]) -> tuple[yaml.Node, bool]:
     """The deepest node along `loc`, and whether the whole path was found."""
-    node = root
+    node, complete = root, True
     for key in loc:
         child = _child(node, key)
-        if child is None:
-            return node, False
+        if child is None:  # e.g. pydantic's union tags ("function-after[...]") are not in the file
+            complete = False
+            continue
         node = child
-    return node, True
+    return node, complete
 
 
 def _duplicate_keys(node: yaml.Node) -> list[tuple[int, str]]:
@@ -89,8 +90,9 @@ def parse_yaml(path: Path, text: str | None = None) -> tuple[object, yaml.Node]:
     except OSError as exc:
         raise YamlFileError(path, [(1, f"cannot read: {exc.strerror}")]) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # One parse (libyaml when available); the data is built from the same node tree.
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.SafeLoader("").construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
