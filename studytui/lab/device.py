@@ -1,0 +1,136 @@
+"""Where the demos run: CUDA when there is one (bf16 autocast, channels_last), else the CPU.
+
+    dev = pick_device()                   # or pick_device("cpu", amp="off", compile=True)
+    model = dev.prepare(model)            # .to(device), channels_last on CUDA, torch.compile
+    with dev.autocast():                  # bf16 on CUDA, a no-op on CPU by default
+        loss = criterion(model(x), y)
+
+Multi-GPU: `setup_distributed()` initialises torch.distributed only when torchrun set
+WORLD_SIZE > 1; a plain `python demo.py` never touches it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+AMP_CHOICES = ("auto", "bf16", "fp16", "off")
+
+
+@dataclass
+class Device:
+    """The device and the speed settings that go with it."""
+
+    device: torch.device
+    amp_dtype: torch.dtype | None = None  # autocast dtype, None = full fp32
+    channels_last: bool = False  # NHWC layout: faster convs on tensor cores and with oneDNN on CPU
+    compile: bool = False
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    def autocast(self):
+        """Context manager for the forward pass: mixed precision if enabled, else nothing."""
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    def grad_scaler(self) -> torch.amp.GradScaler:
+        """A GradScaler, enabled only for fp16 (bf16 has fp32's range and needs none)."""
+        return torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
+
+    def prepare(self, model: nn.Module) -> nn.Module:
+        """Move the model to the device, in channels_last layout on CUDA, compiled if asked."""
+        model = model.to(self.device)
+        if self.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        if self.compile:
+            model = torch.compile(model)
+        return model
+
+    def layout(self, x: torch.Tensor) -> torch.Tensor:
+        """Put an image batch in the layout the model expects."""
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
+
+    def describe(self) -> str:
+        if self.is_cuda:
+            name = torch.cuda.get_device_name(self.device)
+        else:
+            name = f"cpu, {torch.get_num_threads()} threads"
+        amp = {None: "fp32", torch.bfloat16: "bf16 autocast", torch.float16: "fp16 autocast"}[self.amp_dtype]
+        extras = [amp] + (["channels_last"] if self.channels_last else []) + (["compiled"] if self.compile else [])
+        return f"{self.device} ({name}; {', '.join(extras)})"
+
+
+def pick_device(name: str = "auto", amp: str = "auto", compile: bool = False) -> Device:
+    """CUDA if present (or asked for), else CPU with one torch thread per core.
+
+    amp: "auto" = bf16 on CUDA and fp32 on CPU; "bf16", "fp16" or "off" to choose.
+    """
+    from studytui.errors import StudytuiError
+
+    if amp not in AMP_CHOICES:
+        raise StudytuiError(f"--amp must be one of {', '.join(AMP_CHOICES)}, not {amp!r}")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise StudytuiError("--device cuda asked for, but torch sees no CUDA GPU")
+    device = torch.device(name)
+    if device.type == "cuda":
+        if device.index is None:
+            device = torch.device("cuda", torch.cuda.current_device())
+        torch.backends.cudnn.benchmark = True  # fixed input sizes: let cuDNN pick the fastest kernels
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    else:
+        torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    dtype = {"auto": torch.bfloat16 if device.type == "cuda" else None, "bf16": torch.bfloat16, "fp16": torch.float16, "off": None}[amp]
+    return Device(device=device, amp_dtype=dtype, channels_last=True, compile=compile)
+
+
+@dataclass
+class Distributed:
+    """This process's place in a torchrun job (rank 0 of 1 when run plainly)."""
+
+    rank: int = 0
+    local_rank: int = 0
+    world_size: int = 1
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def setup_distributed() -> Distributed:
+    """Join the process group when launched by `torchrun --nproc_per_node=N` (WORLD_SIZE > 1).
+
+    NCCL on GPUs (one per process, chosen by LOCAL_RANK), gloo on CPU. Returns Distributed().
+    """
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return Distributed()
+    import torch.distributed as dist
+
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    if torch.cuda.is_available():
+        torch.cuda.set_device(local_rank)
+        dist.init_process_group("nccl")
+    else:
+        dist.init_process_group("gloo")
+    return Distributed(rank=dist.get_rank(), local_rank=local_rank, world_size=dist.get_world_size())
+
+
+def cleanup_distributed(d: Distributed) -> None:
+    if d.enabled:
+        import torch.distributed as dist
+
+        dist.destroy_process_group()
