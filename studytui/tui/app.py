@@ -51,11 +51,15 @@ class StudyApp(App[None]):
         self.options = dict(options or {})
         self.python = python  # the interpreter that runs demos
         self.theme = self.options.pop("theme", "textual-dark")
+        self._booted = False
+
+    def get_default_screen(self) -> Screen:
+        return HomeScreen()  # the bottom of the stack: one screen to build at start-up, not two
 
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen())
         if self.start != "home":
             self.open_screen(self.start, **self.options)
+        self._booted = True
         self._check_size()
 
     def on_unmount(self) -> None:
@@ -71,7 +75,7 @@ class StudyApp(App[None]):
         self.open_screen(name)
 
     def action_go_home(self) -> None:
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 1:
             self.pop_screen()
 
     def action_help(self) -> None:
@@ -107,7 +111,7 @@ class StudyApp(App[None]):
     # --- a terminal that is too small --------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.screen_stack and self.screen.id != "_default":  # after on_mount built the stack
+        if self._booted:  # after on_mount built the stack
             self._check_size(event.size)
 
     def _check_size(self, size: Size | None = None) -> None:

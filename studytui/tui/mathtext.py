@@ -82,6 +82,8 @@ def to_unicode(latex: str) -> str:
         text = protected
     text = text.replace("\x01", "{").replace("\x02", "}")
     text = _scripts(text).replace("-", "−") if _is_formula(text) else _scripts(text)
+    text = re.sub(r"\s+([⌋⌉])", r"\1", text)  # "⌊x/s ⌋+ 1" -> "⌊x/s⌋ + 1"
+    text = re.sub(r"([⌋⌉])(?=[+−=×·])", r"\1 ", text)
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 

@@ -21,7 +21,7 @@ EMPTY_DECK = (
 )
 
 
-TOPIC_WIDTH = 42  # long titles are cut with … so the numbers stay visible at 80 columns
+TOPIC_WIDTH = 44  # long titles are cut with … so the numbers stay visible
 
 
 def _fit(text: str, width: int = TOPIC_WIDTH) -> str:
@@ -57,11 +57,13 @@ class HomeScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#home-message").display = False
         table = self.query_one("#topics", DataTable)
-        table.add_column("Topic", key="topic", width=TOPIC_WIDTH)
+        self.topic_width = max(24, min(TOPIC_WIDTH, self.app.size.width - 56))  # the numbers fit at 80 columns
+        table.add_column("Topic", key="topic", width=self.topic_width)
         for label in ("Due", "New", "Learned", "Retention"):
             table.add_column(label, key=label.lower())
         table.add_column("Demo", key="demo")
-        self.refresh_data()
+        # load after the first frame: the database thread's imports would otherwise compete with it
+        self.call_after_refresh(self.refresh_data)
 
     def on_screen_resume(self) -> None:
         self.refresh_data()  # counts change after a review / drill / exam
@@ -92,7 +94,7 @@ class HomeScreen(Screen):
         cursor = table.cursor_row
         table.clear()
         for row in data.rows:
-            table.add_row(_fit(row.title), str(row.due), str(row.new), str(row.learned), percent(row.retention),
+            table.add_row(_fit(row.title, self.topic_width), str(row.due), str(row.new), str(row.learned), percent(row.retention),
                           row.demo or "—", key=row.topic)
         table.display = not data.empty
         if data.rows:
