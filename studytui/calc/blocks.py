@@ -84,18 +84,25 @@ class Sequential(Composite):
     def named(self) -> list[tuple[str, Layer]]:
         return [(str(i), layer) for i, layer in enumerate(self.layers)]
 
+    def _walk(self, shape: Shape):
+        # Shapes, MACs and maps all need the same walk; a block is immutable, so keep it.
+        memo = self.__dict__.setdefault("_memo", {})
+        if shape not in memo:
+            memo[shape] = chain(self.named(), shape)
+        return memo[shape]
+
     def output_shape(self, shape: Shape) -> Shape:
-        return chain(self.named(), shape)[0]
+        return self._walk(shape)[0]
 
     def macs(self, shape: Shape, out: Shape) -> int:
-        _, io = chain(self.named(), shape)
+        _, io = self._walk(shape)
         return sum(layer.macs(a, b) for layer, (a, b) in zip(self.layers, io))
 
     def axis_maps(self, shape: Shape) -> Maps:
         return self.extend(_identity(), shape)
 
     def extend(self, maps: Maps, shape: Shape) -> Maps:
-        _, io = chain(self.named(), shape)
+        _, io = self._walk(shape)
         return chain_maps(self.named(), io, maps)
 
     def to_torch(self):
@@ -119,6 +126,12 @@ class ResidualBlock(Composite):
         return self.pre + self.main + short + self.post
 
     def _paths(self, shape: Shape):
+        memo = self.__dict__.setdefault("_memo", {})  # immutable block: walk each shape once
+        if shape not in memo:
+            memo[shape] = self._walk_paths(shape)
+        return memo[shape]
+
+    def _walk_paths(self, shape: Shape):
         a, pre_io = chain(self.pre, shape)
         main_out, main_io = chain(self.main, a)
         short_in = a if self.shortcut_taps_pre else shape

@@ -11,6 +11,7 @@ Messages of `LayerError` name no layer index; the network walk adds "layer 3 (Co
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import math
 from dataclasses import dataclass, fields
@@ -94,7 +95,7 @@ class Layer:
     @classmethod
     def from_call(cls, call) -> "Layer":
         """Bind a parsed call's arguments like Python would (and like torch's signature)."""
-        sig = inspect.signature(cls)
+        sig = _signature(cls)
         try:
             bound = sig.bind(*call.args, **call.kwargs)
         except TypeError as exc:
@@ -174,6 +175,11 @@ def build_layer(call) -> "Layer":
         hint = f" (did you mean {close[0]}?)" if close else f"; known layers: {', '.join(sorted(REGISTRY))}"
         raise LayerError(f"unknown layer {call.name!r}{hint}")
     return cls.from_call(call)
+
+
+@functools.cache
+def _signature(cls: type) -> inspect.Signature:
+    return inspect.signature(cls)
 
 
 def _signature_problem(exc: TypeError) -> str:

@@ -1,0 +1,80 @@
+"""Analytic calculator vs building the torch model and recording shapes with hooks.
+
+What torchinfo-style tools do: build the nn.Module, register a forward hook on every module, run
+one forward pass on a dummy batch. The calculator reads the same layer definitions and does
+arithmetic only. Both run here, in one process, and the numbers must be identical.
+
+    python benchmarks/calc_vs_torch.py
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import torch
+import torch.nn as nn
+
+from studytui.calc import analyze, get_model
+from studytui.torchcheck import build
+
+
+def best_of(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def torch_summary(layers, input_shape) -> tuple[list[tuple[int, ...]], int]:
+    """Build the model, hook every top-level module, run one forward pass: shapes and params."""
+    modules = build(layers)
+    model = nn.Sequential(*modules).eval()
+    shapes = []
+    for m in model:
+        m.register_forward_hook(lambda mod, i, o: shapes.append(tuple(o.shape[1:])))
+    with torch.no_grad():
+        model(torch.zeros((1, *input_shape)))
+    return shapes, sum(p.numel() for p in model.parameters())
+
+
+def random_stack(n: int, seed: int = 0) -> list[str]:
+    """A deterministic 40-layer stack: conv / BN / ReLU / pooling at 3x64x64."""
+    rng, c, size, layers = random.Random(seed), 3, 64, []
+    while len(layers) < n:
+        out = rng.choice([16, 32, 64])
+        layers += [f"Conv2d({c}, {out}, {rng.choice([1, 3, 5])}, padding='same')", f"BatchNorm2d({out})", "ReLU()"]
+        c = out
+        if size > 8 and rng.random() < 0.3:
+            layers.append("MaxPool2d(2)")
+            size //= 2
+    return layers[:n]
+
+
+def main() -> None:
+    from studytui.calc.network import to_layer
+
+    model = get_model("resnet50")
+    stack = random_stack(40)
+    cases = [("resnet50 @ 3x224x224", model.layers, model.names, model.input, None),
+             ("40-layer random stack @ 3x64x64", [to_layer(t) for t in stack], None, (3, 64, 64), stack)]
+    print("Both sides start from the parsed layer specs; 'from text' adds parsing the PyTorch syntax.")
+    print(f"{'case':34s} {'analytic':>9s} {'torch+hooks':>12s} {'ratio':>7s} {'from text':>10s} {'ratio':>6s}  same numbers")
+    for label, layers, names, shape, texts in cases:
+        report = analyze(shape, layers, names=names)
+        shapes, params = torch_summary(layers, shape)
+        same = shapes == [r.output for r in report.rows] and params == report.params
+        t_calc = best_of(lambda: analyze(shape, layers, names=names), 50)
+        t_torch = best_of(lambda: torch_summary(layers, shape), 5)
+        if texts:
+            t_text = best_of(lambda: analyze(shape, texts), 50)
+            text_cols = f"{t_text * 1e3:8.2f}ms {t_torch / t_text:5.0f}x"
+        else:
+            text_cols = f"{'(n/a)':>10s} {'':>6s}"
+        print(f"{label:34s} {t_calc * 1e3:7.2f}ms {t_torch * 1e3:10.1f}ms {t_torch / t_calc:6.0f}x {text_cols}  {same}")
+
+
+if __name__ == "__main__":
+    main()
