@@ -1,0 +1,214 @@
+"""BatchNorm: high-LR training with vs without BN, train vs eval mode, running stats, folding into conv.
+
+BatchNorm2d normalises each channel with the mean and variance of the current batch (in
+training) and then applies a learned scale gamma and shift beta:
+
+    y = gamma * (x - mean) / sqrt(var + eps) + beta
+
+Four things to see, in order:
+
+  1. Stability: the same small CNN at a high learning rate, with and without BN. Without BN the
+     scale of each layer's output depends on the weights, so a large step can blow it up; with
+     BN the next layer always sees unit-scale inputs.  -> loss.png
+  2. Train vs eval mode: in training BN uses the batch's own statistics, in eval the running
+     averages, so the same input gives different outputs (and one example's output depends on
+     the rest of its batch in train mode).
+  3. Running statistics: running_mean <- (1 - momentum) * running_mean + momentum * batch_mean,
+     an exponential average that converges to the data's channel statistics.  -> running_stats.png
+  4. Folding for inference: in eval mode BN is a fixed affine map per channel, so it can be
+     merged into the conv before it (W' = W * gamma / sqrt(var + eps), b' = (b - mean) *
+     gamma / sqrt(var + eps) + beta): one layer fewer, same outputs up to float rounding.
+
+    python demos/batchnorm.py --quick          # ~1 min on 2 CPU cores
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+
+import torch
+from torch import nn
+
+from studytui.lab import augment
+from studytui.lab.config import apply_mode, demo_parser, out_dir, run_main
+from studytui.lab.data import load_data
+from studytui.lab.device import pick_device
+from studytui.lab.plots import plt, smooth
+from studytui.lab.progress import Progress, print_summary
+from studytui.lab.train import accuracy, batch_indices, evaluate, seed_everything
+
+
+def small_cnn(width: int, bn: bool, num_classes: int = 10) -> nn.Sequential:
+    """Three conv(-BN)-ReLU-pool stages and a linear head."""
+    layers: list[nn.Module] = []
+    cin = 3
+    for cout in (width, 2 * width, 4 * width):
+        layers.append(nn.Conv2d(cin, cout, 3, padding=1))
+        if bn:
+            layers.append(nn.BatchNorm2d(cout))
+        layers += [nn.ReLU(), nn.MaxPool2d(2)]
+        cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, num_classes)]
+    return nn.Sequential(*layers)
+
+
+def train(bn: bool, data, dev, args) -> tuple[nn.Module, list[float], float]:
+    """Train at the high LR; returns (model, losses per step, val accuracy). A NaN loss stops it."""
+    gen = seed_everything(args.seed)
+    model = dev.prepare(small_cnn(args.width, bn))
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
+    criterion = nn.CrossEntropyLoss()
+    losses: list[float] = []
+    title = "with BN" if bn else "without BN"
+    with Progress(args.steps, title=title) as bar:
+        while len(losses) < args.steps:
+            for idx in batch_indices(len(data.train_y), args.batch_size, generator=gen, drop_last=True):
+                if len(losses) >= args.steps:
+                    break
+                idx = idx.to(data.train_x.device)
+                x = dev.layout(augment.normalize(augment.random_flip(data.train_x[idx], generator=gen), data.mean, data.std))
+                y = data.train_y[idx]
+                with dev.autocast():
+                    logits = model(x)
+                    loss = criterion(logits, y)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+                bar.step(loss=loss.item(), acc=accuracy(logits, y))
+                if not math.isfinite(losses[-1]):
+                    bar.print(f"{title}: loss is {losses[-1]} at step {len(losses)}: diverged")
+                    losses += [float("nan")] * (args.steps - len(losses))
+    _, val_acc = evaluate(model, data.test_x, data.test_y, dev, data.mean, data.std)
+    return model, losses, val_acc
+
+
+def running_stats_demo(data, dev, steps: int, batch_size: int, gen) -> tuple[list[float], float]:
+    """Feed raw images (0..1 scale) to a fresh BatchNorm2d(3) in train mode; track running_mean[0]."""
+    bn = nn.BatchNorm2d(3, momentum=0.1).to(dev.device)  # running stats start at mean 0, var 1
+    true_mean = data.train_x.float().div(255).mean(dim=(0, 2, 3))
+    trace = []
+    for idx in batch_indices(len(data.train_y), batch_size, generator=gen, drop_last=True):
+        bn(data.train_x[idx.to(data.train_x.device)].float() / 255)  # updates running_mean / running_var
+        trace.append(bn.running_mean[0].item())
+        if len(trace) >= steps:
+            break
+    gap = (bn.running_mean - true_mean).abs().max().item()
+    return trace, gap, true_mean[0].item()
+
+
+def fold_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
+    """A conv that computes bn(conv(x)) in eval mode: BN's per-channel affine map moved into W and b."""
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)  # gamma / sigma, one per output channel
+    fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
+                      conv.dilation, conv.groups, bias=True).to(conv.weight.device)
+    bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
+    with torch.no_grad():
+        fused.weight.copy_(conv.weight * scale.view(-1, 1, 1, 1))
+        fused.bias.copy_((bias - bn.running_mean) * scale + bn.bias)
+    return fused
+
+
+def fold_all(model: nn.Sequential) -> nn.Sequential:
+    """The same network with every Conv2d -> BatchNorm2d pair replaced by one folded Conv2d."""
+    layers, children = [], list(model)
+    i = 0
+    while i < len(children):
+        if isinstance(children[i], nn.Conv2d) and i + 1 < len(children) and isinstance(children[i + 1], nn.BatchNorm2d):
+            layers.append(fold_bn(children[i], children[i + 1]))
+            i += 2
+        else:
+            layers.append(copy.deepcopy(children[i]))
+            i += 1
+    return nn.Sequential(*layers)
+
+
+def main() -> int:
+    parser = demo_parser(__doc__)
+    parser.add_argument("--lr", type=float, default=0.5, help="the (high) SGD learning rate of part 1 (default 0.5)")
+    parser.add_argument("--width", type=int, help="channels of the first stage")
+    parser.add_argument("--steps", type=int, help="training steps per net")
+    args = parser.parse_args()
+
+    dev = pick_device(args.device, amp="off", compile=args.compile)  # fp32: folding is compared exactly
+    apply_mode(
+        args,
+        full=dict(steps=1500, batch_size=128, width=32, n_train=None),
+        quick=dict(steps=150, batch_size=64, width=16, n_train=4000),
+        tiny=dict(steps=4, batch_size=16, width=4, n_train=128),
+    )
+    out = out_dir(args, "batchnorm")
+    n_test = {"full": None, "quick": 1000, "tiny": 64}[args.mode]
+    data = load_data(args.data_dir, args.download, n_train=args.n_train, n_test=n_test, seed=args.seed).to(dev.device)
+    print(data.describe())
+    print(f"device: {dev.describe()}")
+    start = time.perf_counter()
+
+    # 1. the same net at a high LR, without and with BN
+    _, losses_plain, acc_plain = train(False, data, dev, args)
+    model, losses_bn, acc_bn = train(True, data, dev, args)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(smooth([l if math.isfinite(l) else 10.0 for l in losses_plain]), label=f"without BN (val acc {acc_plain:.3f})")
+    ax.plot(smooth(losses_bn), label=f"with BN (val acc {acc_bn:.3f})")
+    ax.set(title=f"SGD at lr={args.lr}", xlabel="step", ylabel="training loss (smoothed)", ylim=(0, 5))
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "loss.png", dpi=110)
+    plt.close(fig)
+
+    # 2. train vs eval mode on the same batch
+    x = augment.normalize(data.test_x[: args.batch_size], data.mean, data.std)
+    with torch.no_grad():
+        model.train()
+        out_train = model(x)  # batch statistics (this also nudges the running stats; fine for a demo)
+        model.eval()
+        out_eval = model(x)  # running statistics
+    mode_diff = (out_train - out_eval).abs().max().item()
+    print(f"train vs eval mode, same batch: logits differ by up to {mode_diff:.4f}")
+
+    # 3. running statistics converge to the data's channel mean
+    trace, stats_gap, true_mean = running_stats_demo(data, dev, steps=max(20, args.steps // 2), batch_size=args.batch_size,
+                                                     gen=torch.Generator().manual_seed(args.seed))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(trace, label="running_mean (red channel)")
+    ax.axhline(true_mean, color="tab:red", linestyle="--", label=f"data mean {true_mean:.3f}")
+    ax.set(title="BatchNorm2d running mean, momentum 0.1", xlabel="batch", ylabel="value")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "running_stats.png", dpi=110)
+    plt.close(fig)
+    print(f"running_mean after {len(trace)} batches: max gap to the data's channel means {stats_gap:.4f}")
+
+    # 4. fold every BN into its conv and compare, in eval mode, float32
+    model.eval()
+    folded = fold_all(model).eval()
+    with torch.no_grad():
+        x = dev.layout(augment.normalize(data.test_x[:256], data.mean, data.std))
+        fold_diff = (model(x) - folded(x)).abs().max().item()
+    n_bn = sum(isinstance(m, nn.BatchNorm2d) for m in model)
+    print(f"folded {n_bn} BatchNorm layers into their convs: {len(model)} -> {len(folded)} layers, "
+          f"max |logit difference| = {fold_diff:.2e}")
+
+    print_summary(
+        "batchnorm",
+        {
+            "lr": args.lr,
+            "loss_no_bn": losses_plain[-1],
+            "loss_bn": losses_bn[-1],
+            "val_acc_no_bn": acc_plain,
+            "val_acc_bn": acc_bn,
+            "train_eval_diff": mode_diff,
+            "running_mean_gap": stats_gap,
+            "fold_max_diff": fold_diff,
+            "time_s": time.perf_counter() - start,
+        },
+        out,
+        [out / "loss.png", out / "running_stats.png"],
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    run_main(main)
