@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+# A source checkout (or editable install) has cards/ beside the package; a wheel carries them
+# inside it, under _data/.
+PROJECT_ROOT = _PACKAGE.parent if (_PACKAGE.parent / "cards").is_dir() else _PACKAGE / "_data"
 CARDS_DIR = PROJECT_ROOT / "cards"
 DRILLS_DIR = PROJECT_ROOT / "drills"
 DEMOS_DIR = PROJECT_ROOT / "demos"
