@@ -122,6 +122,22 @@ async def test_too_small_terminal_says_so(make):
         await settle(pilot, lambda: app.screen.id == "home")
 
 
+def _diagnosable_wrong_answer(problem) -> tuple[str, str]:
+    """A wrong answer the core's diagnosis recognises (found by trying nearby shapes)."""
+    from studytui.drills.check import check_answer
+
+    c, h, w = problem.answer
+    for dh in (-1, 1, -2, 2):
+        dims = [c, h + dh, w + dh]
+        if problem.order == "HxWxC":
+            dims = [h + dh, w + dh, c]
+        text = "x".join(map(str, dims))
+        result = check_answer(problem, text)
+        if result.diagnosis:
+            return text, result.diagnosis
+    raise AssertionError(f"no diagnosable wrong answer near {problem.answer_text}")
+
+
 async def test_drill_right_then_wrong_is_recorded_with_feedback(make, workdir):
     from studytui.drills.generate import problem
 
@@ -137,12 +153,12 @@ async def test_drill_right_then_wrong_is_recorded_with_feedback(make, workdir):
         await pilot.press("enter")  # next problem
         await settle(pilot, lambda: not app.screen.checked and app.screen.index == 1)
         assert app.screen.problem.answer_text == second.answer_text
-        await pilot.press(*"1x1x1", "enter")
+        wrong, why = _diagnosable_wrong_answer(second)
+        await pilot.press(*wrong, "enter")
         await settle(pilot, lambda: app.screen.checked)
         feedback = _text(app, "#feedback-text")
         assert "✘ incorrect" in feedback and f"expected {second.answer_text}" in feedback
-        if app.screen.feedback_lines and any("Why:" in ln for ln in app.screen.feedback_lines):
-            assert "Why:" in feedback  # the core's diagnosis of the wrong answer
+        assert f"Likely mistake: {why}" in feedback  # the core's diagnosis of this wrong answer
     with sqlite3.connect(workdir / "study.db") as conn:
         reviews = conn.execute("SELECT card_id, rating FROM review ORDER BY id").fetchall()
         attempts = conn.execute("SELECT family, level, correct FROM drill_attempt ORDER BY id").fetchall()

@@ -128,7 +128,7 @@ class DrillScreen(Screen):
         problem = self.problem
         feedback = await backend.call(check, problem, text)
         if feedback.unreadable:
-            self.notify(f"Could not read '{text}' as an answer: {PLACEHOLDER.get(problem.quantity, '')}.",
+            self.notify(f"Could not read '{text}': {feedback.error}. Try e.g. {PLACEHOLDER.get(problem.quantity, '')}.",
                         severity="warning")
             return
         self.checked = True
@@ -153,7 +153,9 @@ class DrillScreen(Screen):
         else:
             lines.append(f"[b red]✘ incorrect[/b red]   expected [b]{feedback.expected}[/b]")
             if feedback.diagnosis:
-                lines.append(f"[b yellow]Why:[/b yellow] {feedback.diagnosis}")
+                lines.append(f"[b yellow]Likely mistake:[/b yellow] {_escape(feedback.diagnosis)}")
+        if feedback.note:
+            lines.append(f"[i]Note:[/i] {_escape(feedback.note)}")
         lines.append("")
         lines.append("[b]Worked solution[/b]")
         lines += [_escape(step) for step in feedback.solution]

@@ -177,7 +177,7 @@ class ExamScreen(Screen):
 
         feedback = await self.app.backend.call(check, q.problem, event.value.strip())
         if feedback.unreadable:
-            self.notify("Could not read that as an answer; try again.", severity="warning")
+            self.notify(f"Could not read that as an answer ({feedback.error}); try again.", severity="warning")
             return
         q.correct = feedback.correct
         self.query_one("#exam-table", LayerTable).show(q.problem, revealed=True, correct=q.correct)
