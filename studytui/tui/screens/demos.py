@@ -14,6 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +23,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, RichLog, Static
 
 from studytui.tui.backend import DemoInfo
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
 
 STEP = re.compile(r"\bstep (\d+)/(\d+)\b")
 SAVED = re.compile(r"^saved (.+)$")
@@ -61,13 +66,15 @@ class DemosScreen(Screen):
 
     async def on_mount(self) -> None:
         table = self.query_one("#demo-list", DataTable)
-        table.add_columns("Demo", "Topics", "What it shows")
+        table.add_columns("Demo", "What it shows", "Topics")
         backend = self.app.backend
         self.demos = await backend.call(backend.demos)
         for demo in self.demos:
+            name = demo.name.removesuffix(".py")
+            if not demo.exists:
+                name = Text(f"{name} (missing)", style="dim")
             topics = ", ".join(demo.topics) or "—"
-            summary = demo.summary if demo.exists else "[missing] " + demo.summary
-            table.add_row(demo.name.removesuffix(".py"), topics, summary, key=demo.name)
+            table.add_row(name, _cut(demo.summary, 56), _cut(topics, 40), key=demo.name)
         status = self.query_one("#demo-status", Static)
         if not self.demos:
             status.update("No demos found in demos/. (They are plain scripts: demos/NAME.py.)")

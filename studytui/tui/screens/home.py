@@ -95,7 +95,7 @@ class HomeScreen(Screen):
         table.clear()
         for row in data.rows:
             table.add_row(_fit(row.title, self.topic_width), str(row.due), str(row.new), str(row.learned), percent(row.retention),
-                          row.demo or "—", key=row.topic)
+                          (row.demo or "—").removesuffix(".py"), key=row.topic)
         table.display = not data.empty
         if data.rows:
             table.move_cursor(row=min(cursor, len(data.rows) - 1))
