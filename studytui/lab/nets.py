@@ -305,6 +305,9 @@ class ResNet(nn.Module):
 
     drop_path: stochastic depth; the drop probability grows linearly from 0 to `drop_path` with
     block depth (Huang et al. 2016).
+
+    width: planes of the first stage (64 in every standard ResNet; the stages use width x 1, 2,
+    4, 8). The demos' --quick mode narrows it to fit a CPU.
     """
 
     def __init__(
@@ -315,34 +318,35 @@ class ResNet(nn.Module):
         stem: str = "cifar",
         zero_init_residual: bool = False,
         drop_path: float = 0.0,
+        width: int = 64,
     ):
         super().__init__()
         if stem not in ("cifar", "imagenet"):
             raise ValueError(f"stem must be 'cifar' or 'imagenet', not {stem!r}")
         self.pre_activation = block in PRE_ACTIVATION
         if stem == "imagenet":
-            self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
+            self.conv1 = nn.Conv2d(3, width, kernel_size=7, stride=2, padding=3, bias=False)
         else:
-            self.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
+            self.conv1 = nn.Conv2d(3, width, kernel_size=3, stride=1, padding=1, bias=False)
         if not self.pre_activation:
-            self.bn1 = nn.BatchNorm2d(64)
+            self.bn1 = nn.BatchNorm2d(width)
             self.relu = nn.ReLU(inplace=True)
         if stem == "imagenet":
             self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
 
         total = sum(num_blocks)
         rates = iter([drop_path * i / max(total - 1, 1) for i in range(total)])
-        self.in_planes = 64
-        self.layer1 = self._make_layer(block, 64, num_blocks[0], 1, rates)
-        self.layer2 = self._make_layer(block, 128, num_blocks[1], 2, rates)
-        self.layer3 = self._make_layer(block, 256, num_blocks[2], 2, rates)
-        self.layer4 = self._make_layer(block, 512, num_blocks[3], 2, rates)
+        self.in_planes = width
+        self.layer1 = self._make_layer(block, width, num_blocks[0], 1, rates)
+        self.layer2 = self._make_layer(block, 2 * width, num_blocks[1], 2, rates)
+        self.layer3 = self._make_layer(block, 4 * width, num_blocks[2], 2, rates)
+        self.layer4 = self._make_layer(block, 8 * width, num_blocks[3], 2, rates)
         if self.pre_activation:
-            self.bn = nn.BatchNorm2d(512 * block.expansion)
+            self.bn = nn.BatchNorm2d(8 * width * block.expansion)
             self.relu = nn.ReLU(inplace=True)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
-        self.fc = nn.Linear(512 * block.expansion, num_classes)
+        self.fc = nn.Linear(8 * width * block.expansion, num_classes)
 
         self.reset_parameters(zero_init_residual)
 

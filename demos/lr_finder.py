@@ -1,0 +1,144 @@
+"""LR range test: sweep the learning rate exponentially and watch the loss, to choose max_lr.
+
+Train from fresh weights for a few hundred batches while the LR grows by a constant factor
+every step, from --start-lr to --end-lr. Record the loss, smooth it with an exponential moving
+average (bias-corrected, so the first points are not dragged toward zero), and stop as soon as
+the smoothed loss passes 4x the best seen: from there on the run is diverging.
+
+Reading the curve: flat at the left (LR too small to matter), a descent, a minimum, then the
+blow-up. Two common rules turn it into a max_lr for OneCycle, both printed:
+
+  * steepest: the LR where the smoothed loss falls fastest (most negative slope against log LR);
+  * min/10:   the LR at the minimum of the smoothed loss, divided by 10. The minimum itself is
+              already at the edge of stability, so backing off by 10x leaves a safety margin.
+
+The suggested value (--rule, default min/10) is marked on the plot. The test itself is only a
+heuristic: it runs on the first few hundred batches, and the best LR for a whole schedule can
+differ (often a little higher, since the warm-up of OneCycle tames the start).
+
+    python demos/lr_finder.py --quick
+    python demos/lr_finder.py --quick --optimizer sgd --end-lr 10
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import torch
+from torch import nn
+
+from studytui.lab import augment
+from studytui.lab.config import apply_mode, demo_parser, out_dir, run_main
+from studytui.lab.data import load_data
+from studytui.lab.device import pick_device
+from studytui.lab.nets import ResNet9
+from studytui.lab.plots import plot_lr_finder
+from studytui.lab.progress import Progress, print_summary
+from studytui.lab.train import batch_indices, seed_everything
+
+
+def suggest(lrs: list[float], losses: list[float]) -> dict:
+    """Both rules on a smoothed curve: {"steepest": lr, "min/10": lr}."""
+    # slope of the loss against log(lr), by central differences; skip the noisy first points
+    skip = min(len(lrs) // 10, 10)
+    best_i, best_slope = skip, math.inf
+    for i in range(max(skip, 1), len(lrs) - 1):
+        slope = (losses[i + 1] - losses[i - 1]) / (math.log(lrs[i + 1]) - math.log(lrs[i - 1]))
+        if slope < best_slope:
+            best_i, best_slope = i, slope
+    min_i = min(range(len(losses)), key=losses.__getitem__)
+    return {"steepest": lrs[best_i], "min/10": lrs[min_i] / 10}
+
+
+def main() -> int:
+    parser = demo_parser(__doc__)
+    parser.add_argument("--start-lr", type=float, default=1e-7)
+    parser.add_argument("--end-lr", type=float, default=10.0)
+    parser.add_argument("--num-iter", type=int, help="steps of the sweep (default depends on the mode)")
+    parser.add_argument("--beta", type=float, default=0.98, help="smoothing of the loss (EMA factor, default 0.98)")
+    parser.add_argument("--diverge", type=float, default=4.0, help="stop when smoothed loss > this x best (default 4)")
+    parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    parser.add_argument("--rule", choices=("min/10", "steepest"), default="min/10", help="which suggestion to mark")
+    parser.add_argument("--width", type=int, help="ResNet9 base channels (64 = the real ResNet9)")
+    args = parser.parse_args()
+
+    dev = pick_device(args.device, compile=args.compile)
+    apply_mode(
+        args,
+        full=dict(num_iter=300, batch_size=256, width=64, n_train=None),
+        quick=dict(num_iter=120, batch_size=64, width=64 if dev.is_cuda else 16, n_train=4000),
+        tiny=dict(num_iter=12, batch_size=16, width=8, n_train=256),
+    )
+    out = out_dir(args, "lr_finder")
+    data = load_data(args.data_dir, args.download, n_train=args.n_train, n_test=10, seed=args.seed).to(dev.device)
+    print(data.describe())
+    print(f"device: {dev.describe()}")
+
+    gen = seed_everything(args.seed)
+    model = dev.prepare(ResNet9(num_classes=data.num_classes, width=args.width))
+    if args.optimizer == "adam":
+        optimizer = torch.optim.Adam(model.parameters(), lr=args.start_lr)
+    else:
+        optimizer = torch.optim.SGD(model.parameters(), lr=args.start_lr, momentum=0.9)
+    # the LR is multiplied by the same factor every step: start_lr -> end_lr in num_iter steps
+    gamma = (args.end_lr / args.start_lr) ** (1 / max(args.num_iter - 1, 1))
+    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=gamma)
+    criterion = nn.CrossEntropyLoss()
+
+    lrs, smoothed, raw = [], [], []
+    avg, best = 0.0, math.inf
+    stopped = "reached end_lr"
+
+    def batches():  # as many epochs as the sweep needs
+        while True:
+            yield from batch_indices(len(data.train_y), args.batch_size, generator=gen, drop_last=True)
+
+    model.train()
+    with Progress(args.num_iter, title="lr sweep") as bar:
+        for step, idx in zip(range(args.num_iter), batches()):
+            idx = idx.to(data.train_x.device)
+            x = augment.random_flip(augment.random_crop(data.train_x[idx], 4, "reflect", gen), generator=gen)
+            x, y = dev.layout(augment.normalize(x, data.mean, data.std)), data.train_y[idx]
+            with dev.autocast():
+                loss = criterion(model(x), y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            lr = optimizer.param_groups[0]["lr"]
+            scheduler.step()
+
+            loss_v = loss.item()
+            avg = args.beta * avg + (1 - args.beta) * loss_v
+            smooth = avg / (1 - args.beta ** (step + 1))  # bias correction: avg starts at 0
+            lrs.append(lr)
+            raw.append(loss_v)
+            smoothed.append(smooth)
+            best = min(best, smooth)
+            bar.step(lr=lr, loss=loss_v, smooth=smooth)
+            if not math.isfinite(loss_v) or smooth > args.diverge * best:
+                stopped = f"diverged at lr={lr:.2e} (smoothed loss {smooth:.3f} > {args.diverge:g} x best {best:.3f})"
+                break
+    print(f"sweep stopped: {stopped} after {len(lrs)} steps")
+
+    rules = suggest(lrs, smoothed)
+    chosen = rules[args.rule]
+    print(f"suggested max_lr: steepest descent {rules['steepest']:.2e}, min/10 {rules['min/10']:.2e}")
+    print(f"using the {args.rule} rule: max_lr = {chosen:.2e}  (try: python demos/onecycle.py --max-lr {chosen:.2g} --optimizer {args.optimizer})")
+
+    png = plot_lr_finder(lrs, smoothed, out / "lr_finder.png", suggestion=chosen, label=f"({args.rule})")
+    (out / "lr_finder.json").write_text(
+        json.dumps({"lrs": lrs, "loss": raw, "smoothed": smoothed, "suggestions": rules, "rule": args.rule, "stopped": stopped}) + "\n"
+    )
+    print_summary(
+        "lr_finder",
+        {"data": data.name, "steps": len(lrs), "suggested_lr": chosen, "rule": args.rule,
+         "steepest_lr": rules["steepest"], "min10_lr": rules["min/10"], "diverged": stopped.startswith("diverged")},
+        out,
+        [png],
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    run_main(main)
