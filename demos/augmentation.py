@@ -65,9 +65,10 @@ def augmentation_grid(images: torch.Tensor, labels: torch.Tensor, num_classes: i
         "horizontal flip": x.flip(3),
         "colour jitter": colour_jitter(x, generator=gen),
     }
-    mixed, mix_targets = augment.mixup(x.float(), y, alpha=1.0, num_classes=num_classes, generator=gen)
+    # alpha=50 puts lam near 0.5 so the blend is easy to see; training uses alpha 0.2 to 1
+    mixed, mix_targets = augment.mixup(x.float(), y, alpha=50.0, num_classes=num_classes, generator=gen)
     rows["mixup"] = mixed.round().to(torch.uint8)
-    cut, cut_targets = augment.cutmix(x, y, alpha=1.0, num_classes=num_classes, generator=gen)
+    cut, cut_targets = augment.cutmix(x, y, alpha=50.0, num_classes=num_classes, generator=gen)
     rows["cutmix"] = cut
     targets = {"mixup": mix_targets, "cutmix": cut_targets}
 
