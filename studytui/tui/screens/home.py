@@ -105,8 +105,8 @@ class HomeScreen(Screen):
         if data.empty:
             notes.append(EMPTY_DECK)
         if data.problems:
-            shown = "\n".join(data.problems[:3])
-            more = f"\n… and {len(data.problems) - 3} more (run `studytui check`)" if len(data.problems) > 3 else ""
+            shown = "\n".join(data.problems[:2])
+            more = f"\n… and {len(data.problems) - 2} more (run `studytui check`)" if len(data.problems) > 2 else ""
             notes.append(f"[b yellow]Some topic files were skipped:[/b yellow]\n{shown}{more}")
         message.update("\n\n".join(notes))
         message.display = bool(notes)
