@@ -1,0 +1,116 @@
+"""The concept demos run end to end in --tiny mode and show what they claim.
+
+All six demos start at once (one subprocess each) when the first test asks for its result: most
+of a tiny run is importing torch and generating data, so running them side by side keeps the
+whole file short. Each test then checks its demo's exit code, its PNGs and one concept claim
+read from the printed numbers or from summary.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMOS = {
+    "residual_vs_plain": [],
+    "batchnorm": [],
+    "augmentation": [],
+    "receptive_field": ["--model", "resnet18-cifar", "--layer", "layer2"],
+    "transfer_learning": ["--offline"],
+    "mlp_vs_cnn": [],
+}
+TIMEOUT_S = 600  # generous: the CI machine may be shared; a normal run takes well under a minute
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Start every demo with --tiny; return name -> (process, out dir). Waited on lazily."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"}
+    started = {}
+    for name, extra in DEMOS.items():
+        out = tmp_path_factory.mktemp(name)
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "demos" / f"{name}.py"), "--tiny", "--out", str(out), *extra],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        started[name] = (proc, out)
+    yield started
+    for proc, _ in started.values():
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def finished(runs, name: str) -> tuple[str, Path, dict]:
+    """(output text, out dir, summary.json) of a demo that exited 0 and saved its PNGs."""
+    proc, out = runs[name]
+    text, _ = proc.communicate(timeout=TIMEOUT_S)
+    assert proc.returncode == 0, f"{name} exited {proc.returncode}:\n{text[-3000:]}"
+    assert "Traceback" not in text
+    assert re.search(rf"^RESULT {name}: ", text, re.M), text[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    saved = [Path(line.split(" ", 1)[1]) for line in text.splitlines() if line.startswith("saved ")]
+    assert saved, f"{name} saved no files"
+    for path in saved:
+        assert path.suffix == ".png" and path.is_file() and path.stat().st_size > 1000, path
+    return text, out, summary
+
+
+def test_residual_first_layer_gets_more_gradient(runs):
+    text, out, summary = finished(runs, "residual_vs_plain")
+    assert (out / "grad_norms.png").is_file() and (out / "loss.png").is_file()
+    # the skip's identity term keeps the gradient alive down to the first conv
+    assert summary["residual_first_grad"] > 100 * summary["plain_first_grad"]
+
+
+def test_batchnorm_folds_into_conv(runs):
+    text, out, summary = finished(runs, "batchnorm")
+    assert (out / "running_stats.png").is_file()
+    assert summary["fold_max_diff"] < 1e-4
+    assert summary["train_eval_diff"] > 0  # batch statistics vs running statistics
+    printed = float(re.search(r"max \|logit difference\| = (\S+)", text).group(1))
+    assert printed == pytest.approx(summary["fold_max_diff"], rel=0.01)
+
+
+def test_augmentation_grid_saved(runs):
+    text, out, summary = finished(runs, "augmentation")
+    from PIL import Image
+
+    with Image.open(out / "grid.png") as grid:
+        width, height = grid.size
+    assert height > 500 and width > 500  # seven rows of eight images
+    assert 0.0 <= summary["val_acc_aug"] <= 1.0 and 0.0 <= summary["val_acc_plain"] <= 1.0
+
+
+def test_receptive_field_matches_calculator(runs):
+    text, out, summary = finished(runs, "receptive_field")
+    from studytui.calc import analyze_model
+
+    expected = analyze_model("resnet18-cifar").row("layer2").rf[0]
+    assert summary["rf_calc"] == expected == 25
+    assert summary["rf_measured"] == expected
+    assert re.search(rf"measured RF \(positive linear net\): {expected} x {expected} px", text)
+    assert 0 < summary["erf"] <= expected  # the effective RF sits inside the theoretical one
+
+
+def test_transfer_learning_offline_fallback(runs):
+    text, out, summary = finished(runs, "transfer_learning")
+    assert "!!! NO PRETRAINED IMAGENET WEIGHTS (--offline given)" in text
+    assert summary["backbone"] == "smallnet-pretrained-offline"
+    head_only = re.search(r"head only \(backbone frozen\): head lr=\S+; trainable params (\d[\d,]*)", text)
+    all_stages = re.search(r"unfreeze all stages: .*trainable params (\d[\d,]*)", text)
+    # freezing shows: only the new head trains at first, everything at the end
+    assert int(head_only.group(1).replace(",", "")) < int(all_stages.group(1).replace(",", ""))
+
+
+def test_mlp_has_more_parameters_than_cnn(runs):
+    text, out, summary = finished(runs, "mlp_vs_cnn")
+    assert summary["mlp_params"] > summary["cnn_params"]
+    assert re.search(rf"MLP\s+{summary['mlp_params']:,}", text)  # the table shows the calculator's count
