@@ -89,10 +89,15 @@ def _plain(kind: str, level: int, seed: int, count: int, worked: bool) -> None:
         click.echo("")
         click.echo(f"problem {i + 1}/{count} [{problem.id}]")
         click.echo(problem.prompt)
-        click.echo("answer> ", nl=False)
+        # A person at a terminal gets a prompt; piped input gets verdict lines that start
+        # with "correct"/"incorrect" (the CLI contract), so no prompt is printed in front.
+        interactive = sys.stdin.isatty()
+        if interactive:
+            click.echo("answer> ", nl=False)
         line = sys.stdin.readline()
         if not line:
-            click.echo("")
+            if interactive:
+                click.echo("")
             break
         feedback = check_answer(problem, line.strip())
         answered += 1
