@@ -52,7 +52,7 @@ def test_mixed_matches_torch(level):
 
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_receptive_fields_match_torch_gradients(level):
-    count = 100 if level < 3 else 70  # level 3 stacks are deeper and slower to differentiate
+    count = 100 if level < 3 else 45  # level 3 stacks are deeper and slower to differentiate
     problems = generate("rf", level, seed=99, count=count)
     checked = 0
     for p in problems:
