@@ -45,7 +45,7 @@ def mlp_layers(hidden: int, num_classes: int = 10) -> list[str]:
 
 
 def cnn_layers(width: int, num_classes: int = 10) -> list[str]:
-    w1, w2, w4 = width, 2 * width, 4 * width
+    w1, w2 = width, 2 * width
     return [
         f"Conv2d(3, {w1}, kernel_size=3, padding=1)",  # 3*3*3 weights per filter, shared over all positions
         "ReLU()",
@@ -53,11 +53,11 @@ def cnn_layers(width: int, num_classes: int = 10) -> list[str]:
         f"Conv2d({w1}, {w2}, kernel_size=3, padding=1)",
         "ReLU()",
         "MaxPool2d(2)",  # 8 x 8
-        f"Conv2d({w2}, {w4}, kernel_size=3, padding=1)",
+        f"Conv2d({w2}, {w2}, kernel_size=3, padding=1)",
         "ReLU()",
-        "AdaptiveAvgPool2d(1)",  # global average pool: no big flatten
+        "MaxPool2d(2)",  # 4 x 4: pool before flattening keeps the Linear small
         "Flatten()",
-        f"Linear({w4}, {num_classes})",
+        f"Linear({w2 * 4 * 4}, {num_classes})",
     ]
 
 
@@ -80,7 +80,7 @@ def main() -> int:
     apply_mode(
         args,
         full=dict(epochs=20, batch_size=128, hidden=1024, width=64, n_train=None),
-        quick=dict(epochs=4, batch_size=64, hidden=512, width=16, n_train=4000),
+        quick=dict(epochs=3, batch_size=64, hidden=512, width=16, n_train=4000),
         tiny=dict(epochs=1, batch_size=32, hidden=64, width=4, n_train=128),
     )
     out = out_dir(args, "mlp_vs_cnn")
