@@ -127,7 +127,7 @@ def fold_all(model: nn.Sequential) -> nn.Sequential:
 
 def main() -> int:
     parser = demo_parser(__doc__)
-    parser.add_argument("--lr", type=float, default=0.5, help="the (high) SGD learning rate of part 1 (default 0.5)")
+    parser.add_argument("--lr", type=float, default=0.1, help="the (high) SGD learning rate of part 1, momentum 0.9 (default 0.1)")
     parser.add_argument("--width", type=int, help="channels of the first stage")
     parser.add_argument("--steps", type=int, help="training steps per net")
     args = parser.parse_args()
@@ -136,7 +136,7 @@ def main() -> int:
     apply_mode(
         args,
         full=dict(steps=1500, batch_size=128, width=32, n_train=None),
-        quick=dict(steps=150, batch_size=64, width=16, n_train=4000),
+        quick=dict(steps=120, batch_size=64, width=16, n_train=4000),
         tiny=dict(steps=4, batch_size=16, width=4, n_train=128),
     )
     out = out_dir(args, "batchnorm")
