@@ -127,19 +127,24 @@ def param_groups(stages: list[list[nn.Module]], head: nn.Module, unfrozen: int, 
     return groups
 
 
-def train_phase(title: str, model, stages, unfrozen: int, data, dev, args, gen) -> float:
-    """Train the head and the last `unfrozen` stages for args.phase_epochs; returns val accuracy."""
+def train_phase(title: str, model, stages, unfrozen: int, data, dev, args, gen, epochs: int | None = None,
+                lr_ratio: float | None = None) -> float:
+    """Train the head and the last `unfrozen` stages for `epochs` (default args.phase_epochs); returns val accuracy.
+
+    lr_ratio=1 gives every stage the same LR (plain training: pretraining and the baseline).
+    """
+    epochs = epochs or args.phase_epochs
     frozen = [m for stage in stages[: len(stages) - unfrozen] for m in stage]
     set_trainable([model], True)
     set_trainable(frozen, False)
-    groups = param_groups(stages, model.fc, unfrozen, args.lr, args.lr_ratio)
+    groups = param_groups(stages, model.fc, unfrozen, args.lr, args.lr_ratio if lr_ratio is None else lr_ratio)
     optimizer = torch.optim.SGD(groups, momentum=0.9, weight_decay=5e-4)
     print(f"{title}: " + ", ".join(f"{g['name']} lr={g['lr']:.2e}" for g in groups)
           + f"; trainable params {sum(p.numel() for p in model.parameters() if p.requires_grad):,}")
     criterion = nn.CrossEntropyLoss()
-    steps = args.phase_epochs * (len(data.train_y) // args.batch_size)
+    steps = epochs * (len(data.train_y) // args.batch_size)
     with Progress(steps, title=title) as bar:
-        for _ in range(args.phase_epochs):
+        for _ in range(epochs):
             model.train()
             for m in frozen:
                 m.eval()  # frozen BN keeps the pretrained running statistics
@@ -201,10 +206,8 @@ def main() -> int:
         source = classes_subset(data, source_classes)
         model = dev.prepare(SmallNet(len(source_classes), args.width))
         stages = model.stages()
-        phase = args.phase_epochs
-        args.phase_epochs = args.pretrain_epochs
-        source_acc = train_phase("pretrain (classes 0-4)", model, stages, len(stages), source, dev, args, gen)
-        args.phase_epochs = phase
+        source_acc = train_phase("pretrain (classes 0-4)", model, stages, len(stages), source, dev, args, gen,
+                                 epochs=args.pretrain_epochs, lr_ratio=1.0)
         print(f"pretrained on {source.classes}: val_acc={source_acc:.4f}")
         make_scratch = lambda: SmallNet(len(target_classes), args.width)  # noqa: E731
     model = dev.prepare(model)
@@ -221,10 +224,8 @@ def main() -> int:
     # baseline: the same architecture from random weights, as many epochs as the three phases together
     scratch = dev.prepare(make_scratch())
     scratch_stages = scratch.stages() if isinstance(scratch, SmallNet) else resnet18_stages(scratch)
-    epochs = args.phase_epochs
-    args.phase_epochs = 3 * epochs
-    results["from scratch"] = train_phase("from scratch (baseline)", scratch, scratch_stages, len(scratch_stages), target, dev, args, gen)
-    args.phase_epochs = epochs
+    results["from scratch"] = train_phase("from scratch (baseline)", scratch, scratch_stages, len(scratch_stages), target, dev, args, gen,
+                                          epochs=3 * args.phase_epochs, lr_ratio=1.0)
 
     for name, acc in results.items():
         print(f"  {name:14s} val_acc={acc:.4f}")
