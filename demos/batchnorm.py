@@ -136,7 +136,7 @@ def main() -> int:
     apply_mode(
         args,
         full=dict(steps=1500, batch_size=128, width=32, n_train=None),
-        quick=dict(steps=120, batch_size=64, width=16, n_train=4000),
+        quick=dict(steps=100, batch_size=64, width=16, n_train=4000),
         tiny=dict(steps=4, batch_size=16, width=4, n_train=128),
     )
     out = out_dir(args, "batchnorm")
