@@ -109,32 +109,64 @@ def parse_yaml(path: Path, text: str | None = None) -> tuple[object, yaml.Node]:
 
 def load_model(path: Path, model: type[M], text: str | None = None) -> M:
     """Parse `path` and validate it as `model`; every problem is reported with its line."""
+    return load_model_and_tree(path, model, text)[0]
+
+
+def load_model_and_tree(path: Path, model: type[M], text: str | None = None) -> tuple[M, yaml.Node]:
+    """Like load_model, and also the YAML node tree (for the lines of later checks)."""
     data, root = parse_yaml(path, text)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), root
     except ValidationError as exc:
-        problems = []
+        problems: set[tuple[int, str]] = set()
         for err in exc.errors():
             loc = tuple(err["loc"])
-            node, complete = _node_at(root, loc)
-            where = _describe(loc)
-            msg = err["msg"]
+            if _wrong_union_branch(root, loc):
+                continue
+            keys = tuple(k for k in loc if _present(root, loc, k))
+            node, _ = _node_at(root, loc)
+            msg = err["msg"].removeprefix("Value error, ")
+            where = _describe(keys)
             if err["type"] == "missing":
-                msg = f"missing field '{loc[-1]}'" if loc else "missing field"
-                where = _describe(loc[:-1])
+                msg = f"missing field '{loc[-1]}'"
+                where = _describe(keys[:-1] if keys and keys[-1] == loc[-1] else keys)
             elif err["type"] == "extra_forbidden":
                 msg = f"unknown field '{loc[-1]}'"
-                where = _describe(loc[:-1])
-                key_node = _key_node(root, loc)
-                node = key_node or node
-            problems.append((_line_of(node), f"{where}: {msg}" if where else msg))
-        raise YamlFileError(path, problems) from None
+                where = _describe(keys[:-1])
+                node = _key_node(root, loc) or node
+            problems.add((_line_of(node), f"{where}: {msg}" if where else msg))
+        if not problems:  # every error came from a union branch that does not apply
+            problems.add((1, exc.errors()[0]["msg"]))
+        raise YamlFileError(path, sorted(problems)) from None
+
+
+def _wrong_union_branch(root: yaml.Node, loc: tuple[object, ...]) -> bool:
+    """An error from the list branch of `X | list[X]` when the file has a mapping there (or the
+    reverse) says nothing useful: the other branch's error is the one to report."""
+    for i, key in enumerate(loc):
+        if isinstance(key, str) and not _present(root, loc, key):
+            node, complete = _node_at(root, loc[:i])
+            if complete:
+                is_list_branch = key.startswith("list[")
+                if is_list_branch != isinstance(node, yaml.SequenceNode):
+                    return True
+    return False
+
+
+def _present(root: yaml.Node, loc: tuple[object, ...], key: object) -> bool:
+    """Whether `key` of `loc` names something in the file (not a pydantic union tag)."""
+    return not (isinstance(key, str) and ("[" in key or key.startswith(("function-", "list[", "union["))))
+
+
+def line_of(root: yaml.Node, *keys: object) -> int:
+    """The line of the value at `keys` (or of the deepest part of it that exists)."""
+    return _line_of(_node_at(root, keys)[0])
 
 
 def _key_node(root: yaml.Node, loc: tuple[object, ...]) -> yaml.Node | None:
     """The node of the key itself (for unknown-field errors, the key is what is wrong)."""
-    parent, complete = _node_at(root, loc[:-1])
-    if complete and isinstance(parent, yaml.MappingNode):
+    parent, _ = _node_at(root, loc[:-1])
+    if isinstance(parent, yaml.MappingNode):
         for k, _ in parent.value:
             if k.value == str(loc[-1]):
                 return k

@@ -39,9 +39,8 @@ import yaml
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from pydantic import ValidationError
 
-from studytui.yamlload import YamlFileError, load_model
+from studytui.yamlload import YamlFileError, line_of, load_model, load_model_and_tree
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -184,130 +183,8 @@ class Deck:
         return len(self.cards)
 
 
-def _value_node(root: yaml.Node, *keys: object) -> yaml.Node | None:
-    node: yaml.Node | None = root
-    for key in keys:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            return None
-    return node
-
-
-def _line(root: yaml.Node, *keys: object) -> int:
-    node = _value_node(root, *keys)
-    return node.start_mark.line + 1 if node is not None else 1
-
-
-def _locate(root: yaml.Node, loc: tuple[object, ...]) -> tuple[list[object], yaml.Node, yaml.Node | None] | None:
-    """Walk a pydantic error location through the YAML tree.
-
-    Returns (clean path, deepest node found, key node of the last step) or None when the error
-    belongs to a union member that does not match the YAML (e.g. `check` written as a mapping:
-    errors of the `list[Check]` alternative are noise). Union tags such as
-    `function-after[_one_source(), Check]` are dropped from the path."""
-    path: list[object] = []
-    node: yaml.Node | None = root
-    key_node: yaml.Node | None = None
-    found = True
-    for key in loc:
-        if isinstance(key, str) and "[" in key:
-            if found and node is not None:
-                wants_list = key.startswith("list[")
-                if wants_list != isinstance(node, yaml.SequenceNode):
-                    return None
-            continue
-        path.append(key)
-        if not found or node is None:
-            continue
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if k.value == str(key):
-                    child, key_node = v, k
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            child, key_node = node.value[key], None
-        if child is None:
-            found = False
-        else:
-            node = child
-    return path, node, key_node if found else None
-
-
-def _describe(path: list[object]) -> str:
-    out = ""
-    for key in path:
-        out += f"[{key}]" if isinstance(key, int) else (("." if out else "") + str(key))
-    return out
-
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster than pure Python
-
-
-def _parse(path: Path, text: str) -> tuple[object, yaml.Node]:
-    """Data and node tree from one parse (yamlload.parse_yaml parses twice, in pure Python)."""
-    loader = _Loader(text)
-    try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise YamlFileError(path, [(mark.line + 1 if mark else 1, f"YAML syntax: {exc.problem or exc.context}")]) from None
-    except yaml.YAMLError as exc:
-        raise YamlFileError(path, [(1, f"YAML: {exc}")]) from None
-    finally:
-        loader.dispose()
-    if root is None:
-        raise YamlFileError(path, [(1, "the file is empty")])
-    dups = _duplicate_keys(root)
-    if dups:
-        raise YamlFileError(path, dups)
-    return data, root
-
-
-def _duplicate_keys(node: yaml.Node) -> list[tuple[int, str]]:
-    """YAML keeps the last of two equal keys without a word; for us it is a mistake."""
-    found: list[tuple[int, str]] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for k, v in node.value:
-            if k.value in seen:
-                found.append((k.start_mark.line + 1, f"duplicate key '{k.value}'"))
-            seen.add(k.value)
-            found += _duplicate_keys(v)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            found += _duplicate_keys(item)
-    return found
-
-
 def _load_file(path: Path, model: type[Topic], text: str) -> tuple[Topic, yaml.Node]:
-    """Like yamlload.load_model, but reads through union members (a card's `check` is one),
-    parses once with libyaml, and returns the node tree too (for line numbers)."""
-    data, root = _parse(path, text)
-    try:
-        return model.model_validate(data), root
-    except ValidationError as exc:
-        problems: set[tuple[int, str]] = set()
-        for err in exc.errors():
-            located = _locate(root, tuple(err["loc"]))
-            if located is None:
-                continue
-            where, node, key_node = located
-            msg = err["msg"]
-            if err["type"] == "missing":
-                msg, where = f"missing field '{where[-1]}'", where[:-1]
-                node = _value_node(root, *where) or root
-            elif err["type"] == "extra_forbidden":
-                msg, where = f"unknown field '{where[-1]}'", where[:-1]
-                node = key_node or node
-            else:
-                msg = msg.removeprefix("Value error, ")
-            line = node.start_mark.line + 1 if node is not None else 1
-            problems.add((line, f"{_describe(where)}: {msg}" if where else msg))
-        raise YamlFileError(path, sorted(problems) or [(1, str(exc).splitlines()[0])]) from None
+    return load_model_and_tree(path, model, text)
 
 
 def topic_files(paths: Iterable[Path]) -> list[Path]:
@@ -376,17 +253,17 @@ def load_deck(
         # A missing demo is reported but the topic still loads; duplicates are left out, so ids
         # stay unique in the deck.
         if topic.demo is not None and not (demos_for(path) / topic.demo).is_file():
-            problems.append(Problem(path, _line(root, "demo"), f"demo '{topic.demo}' not found in demos/"))
+            problems.append(Problem(path, line_of(root, "demo"), f"demo '{topic.demo}' not found in demos/"))
         if topic.topic in where_topic:
             other, other_line = where_topic[topic.topic]
             problems.append(
-                Problem(path, _line(root, "topic"), f"duplicate topic '{topic.topic}' (also {other}:{other_line})")
+                Problem(path, line_of(root, "topic"), f"duplicate topic '{topic.topic}' (also {other}:{other_line})")
             )
             continue
-        where_topic[topic.topic] = (path, _line(root, "topic"))
+        where_topic[topic.topic] = (path, line_of(root, "topic"))
         kept = []
         for i, card in enumerate(topic.cards):
-            line = _line(root, "cards", i, "id")
+            line = line_of(root, "cards", i, "id")
             if card.id in where_card:
                 other, other_line = where_card[card.id]
                 problems.append(Problem(path, line, f"duplicate card id '{card.id}' (also {other}:{other_line})"))
