@@ -47,29 +47,44 @@ def random_stack(n: int, seed: int = 0) -> list[str]:
         out = rng.choice([16, 32, 64])
         layers += [f"Conv2d({c}, {out}, {rng.choice([1, 3, 5])}, padding='same')", f"BatchNorm2d({out})", "ReLU()"]
         c = out
-        if size > 8 and rng.random() < 0.3:
+        if size > 16 and rng.random() < 0.3:
             layers.append("MaxPool2d(2)")
             size //= 2
     return layers[:n]
 
 
-def main() -> None:
-    from studytui.calc.network import to_layer
+def _layers(built) -> list:
+    return built.layers if hasattr(built, "stages") else built
 
-    model = get_model("resnet50")
-    stack = random_stack(40)
-    cases = [("resnet50 @ 3x224x224", model.layers, model.names, model.input, None),
-             ("40-layer random stack @ 3x64x64", [to_layer(t) for t in stack], None, (3, 64, 64), stack)]
-    print("Both sides start from the parsed layer specs; 'from text' adds parsing the PyTorch syntax.")
+
+def main() -> None:
+    from studytui.calc import REGISTRY, parse_call
+
+    # Every timed run builds fresh layer objects, so nothing cached by an earlier run helps.
+    texts = random_stack(40)
+    calls = [parse_call(t) for t in texts]
+    fresh_stack = lambda: [REGISTRY[c.name].from_call(c) for c in calls]  # noqa: E731
+    cases = [
+        ("resnet50 @ 3x224x224", lambda: get_model("resnet50"), (3, 224, 224), None),
+        ("40-layer random stack @ 3x64x64", fresh_stack, (3, 64, 64), texts),
+        ("same 40 layers @ 3x224x224", fresh_stack, (3, 224, 224), texts),
+    ]
+    print("Each run starts from the layer definitions and builds fresh objects: the calculator's")
+    print("(then arithmetic) vs torch's nn.Modules (then one forward pass with a hook per layer).")
+    print("'from text' also parses the PyTorch syntax with ast.")
     print(f"{'case':34s} {'analytic':>9s} {'torch+hooks':>12s} {'ratio':>7s} {'from text':>10s} {'ratio':>6s}  same numbers")
-    for label, layers, names, shape, texts in cases:
-        report = analyze(shape, layers, names=names)
-        shapes, params = torch_summary(layers, shape)
+    for label, fresh, shape, text in cases:
+        def calculate():
+            built = fresh()
+            return analyze(shape, _layers(built), names=getattr(built, "names", None))
+
+        report = calculate()
+        shapes, params = torch_summary([r.layer for r in report.rows], shape)
         same = shapes == [r.output for r in report.rows] and params == report.params
-        t_calc = best_of(lambda: analyze(shape, layers, names=names), 50)
-        t_torch = best_of(lambda: torch_summary(layers, shape), 5)
-        if texts:
-            t_text = best_of(lambda: analyze(shape, texts), 50)
+        t_calc = best_of(calculate, 30)
+        t_torch = best_of(lambda: torch_summary(_layers(fresh()), shape), 5)
+        if text:
+            t_text = best_of(lambda: analyze(shape, text), 30)
             text_cols = f"{t_text * 1e3:8.2f}ms {t_torch / t_text:5.0f}x"
         else:
             text_cols = f"{'(n/a)':>10s} {'':>6s}"

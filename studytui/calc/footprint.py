@@ -18,7 +18,7 @@ from math import gcd
 Interval = tuple[int, int] | None  # None: the unit depends on no input pixel
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AxisMap:
     period: int
     step: int  # input pixels per period (M)

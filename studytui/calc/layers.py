@@ -95,12 +95,14 @@ class Layer:
     @classmethod
     def from_call(cls, call) -> "Layer":
         """Bind a parsed call's arguments like Python would (and like torch's signature)."""
-        sig = _signature(cls)
         try:
-            bound = sig.bind(*call.args, **call.kwargs)
-        except TypeError as exc:
-            raise LayerError(f"{cls.__name__}: {_signature_problem(exc)}") from None
-        layer = cls(*bound.args, **bound.kwargs)
+            layer = cls(*call.args, **call.kwargs)
+        except TypeError:
+            try:  # binding again says what is wrong with the arguments, in Python's words
+                _signature(cls).bind(*call.args, **call.kwargs)
+            except TypeError as exc:
+                raise LayerError(f"{cls.__name__}: {_signature_problem(exc)}") from None
+            raise
         layer.text = call.text
         return layer
 
@@ -140,8 +142,15 @@ class Layer:
         """The stack's receptive-field maps after this layer, given the maps before it."""
         if maps is None:
             return None
-        step = self.axis_maps(shape)
-        return None if step is None else (maps[0].then(step[0]), maps[1].then(step[1]))
+        if self.spatial and type(self).axis_maps is Layer.axis_maps:
+            return maps  # pointwise (activations, BN, dropout): the field does not change
+        step = self.__dict__.get("_step")
+        if step is None or step[0] != shape:  # a layer's own map depends on the input at most
+            step = (shape, self.axis_maps(shape))
+            self._step = step
+        if step[1] is None:
+            return None
+        return (maps[0].then(step[1][0]), maps[1].then(step[1][1]))
 
     def explain(self, shape: Shape) -> dict[str, list[str]]:
         """Worked steps per quantity ("shape", "params", "macs", "rf") for drills."""
