@@ -59,13 +59,28 @@ class LazyGroup(click.Group):
             if exc.name == module_name:  # the command is listed but not built yet
                 return _not_available(name)
             raise
-        return getattr(module, attr)
+        return _accept_db(getattr(module, attr))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Short help comes from a table so `--help` does not import every command.
         rows = [(name, SHORT_HELP.get(name, "")) for name in COMMANDS]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _accept_db(command: click.Command) -> click.Command:
+    """Let `--db` follow the subcommand too (`studytui stats --db x.db`), as people type it."""
+    if any(p.name == "db_after_command" for p in command.params):
+        return command
+
+    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            ctx.find_root().ensure_object(dict)["db"] = value
+
+    command.params.append(click.Option(
+        ["--db", "db_after_command"], type=click.Path(dir_okay=False), expose_value=False,
+        is_eager=True, callback=remember, help="Database file (same as the global --db)."))
+    return command
 
 
 def _not_available(name: str) -> click.Command:
