@@ -11,22 +11,22 @@ the maximum over paths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import NamedTuple
 from fractions import Fraction
 from math import gcd
 
 Interval = tuple[int, int] | None  # None: the unit depends on no input pixel
 
 
-@dataclass(frozen=True, slots=True)
-class AxisMap:
+class AxisMap(NamedTuple):  # a tuple: cheap to build, immutable
     period: int
     step: int  # input pixels per period (M)
     lo: tuple[int | None, ...]
     hi: tuple[int | None, ...]
     # For a single layer: the exact input offsets each output phase reads (dilation leaves holes,
     # and a hole can skip exactly the units that read nothing). Stacks keep only lo/hi.
-    taps: tuple[tuple[int, ...], ...] | None = None
+    taps: tuple[Sequence[int], ...] | None = None
 
     @staticmethod
     def identity() -> "AxisMap":
@@ -35,7 +35,7 @@ class AxisMap:
     @staticmethod
     def window(kernel: int, stride: int, padding: int, dilation: int = 1) -> "AxisMap":
         """A conv or pool: output o reads o*s - p + j*d for each kernel tap j."""
-        taps = tuple(-padding + j * dilation for j in range(kernel))
+        taps = range(-padding, -padding + (kernel - 1) * dilation + 1, dilation)  # O(1) to build
         return AxisMap(1, stride, (taps[0],), (taps[-1],), (taps,))
 
     @staticmethod
