@@ -168,16 +168,14 @@ class BasicBlock(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(planes)
-        self.shortcut = nn.Sequential()  # identity
-        if stride != 1 or in_planes != planes:
-            self.shortcut = projection(in_planes, planes, stride)
+        # Identity unless the shape changes; then a 1x1 conv (with the stride) + BN projects x.
+        needs_projection = stride != 1 or in_planes != planes
+        self.shortcut = projection(in_planes, planes, stride) if needs_projection else nn.Sequential()
         self.drop_path = DropPath(drop_path)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        out = self.drop_path(out) + self.shortcut(x)
-        return self.relu(out)
+        branch = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+        return self.relu(self.drop_path(branch) + self.shortcut(x))
 
     def last_norm(self) -> nn.Module:
         return self.bn2
@@ -202,9 +200,8 @@ class Bottleneck(nn.Module):
         self.conv3 = nn.Conv2d(planes, out_planes, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(out_planes)
         self.relu = nn.ReLU(inplace=True)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or in_planes != out_planes:
-            self.shortcut = projection(in_planes, out_planes, stride)
+        needs_projection = stride != 1 or in_planes != out_planes
+        self.shortcut = projection(in_planes, out_planes, stride) if needs_projection else nn.Sequential()
         self.drop_path = DropPath(drop_path)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -327,7 +324,7 @@ class ResNet(nn.Module):
         if stem == "imagenet":
             self.conv1 = nn.Conv2d(3, width, kernel_size=7, stride=2, padding=3, bias=False)
         else:
-            self.conv1 = nn.Conv2d(3, width, kernel_size=3, stride=1, padding=1, bias=False)
+            self.conv1 = nn.Conv2d(3, width, kernel_size=3, padding=1, bias=False)  # stride 1
         if not self.pre_activation:
             self.bn1 = nn.BatchNorm2d(width)
             self.relu = nn.ReLU(inplace=True)
