@@ -75,3 +75,48 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
             "parameters": "fitted" if session.store.get_meta("fsrs_parameters") else "default",
         },
     }
+
+
+def retention_by_topic(session: "StudySession") -> dict[str, float | None]:
+    """Share of review-phase answers that were not Again, per topic (None before any review)."""
+    out: dict[str, float | None] = {}
+    for topic in session.deck.topics:
+        passed = answered = 0
+        for card in topic.cards:
+            for _, before, rating in session.state(card.id).history:
+                if before == "review":
+                    answered += 1
+                    passed += rating != 1
+        out[topic.topic] = passed / answered if answered else None
+    return out
+
+
+def due_forecast(session: "StudySession", *, now: datetime, days: int = 14) -> list[int]:
+    """Cards falling due on each of the next `days` study days (index 0 = today, overdue included)."""
+    start = session.day_start(now)
+    out = [0] * days
+    for card_id in session.all_card_ids(include_drills=True):
+        state = session.state(card_id)
+        if state.reps == 0 or session.is_suspended(card_id):
+            continue
+        day = max(0, (state.fsrs.due - start) // timedelta(days=1))
+        if day < days:
+            out[day] += 1
+    return out
+
+
+def pick_exam_cards(session: "StudySession", count: int, seed: int) -> list[tuple[str, str, str, str]]:
+    """(card id, topic, question, answer) of `count` cards, taken round-robin across topics."""
+    import random
+
+    rng = random.Random(seed)
+    by_topic = [list(t.cards) for t in session.deck.topics]
+    for cards in by_topic:
+        rng.shuffle(cards)
+    picked: list[tuple[str, str, str, str]] = []
+    while len(picked) < count and any(by_topic):
+        for topic, cards in zip(session.deck.topics, by_topic):
+            if cards and len(picked) < count:
+                card = cards.pop()
+                picked.append((card.id, topic.topic, card.q, card.a))
+    return picked

@@ -5,8 +5,8 @@ which runs it on a single background thread. So the event loop never waits on th
 session (which is not thread-safe) is only ever touched by that one thread, one call at a time.
 The session is opened lazily on the first call, after the first frame is on screen.
 
-The small aggregations here (retention per topic, due forecast, the demo list) are adapters
-over what the core exposes; see the report for the API they stand in for.
+Aggregations (retention per topic, due forecast, exam picks) live in studytui.study.stats; this
+module only schedules them on the database thread.
 """
 
 from __future__ import annotations
@@ -138,18 +138,9 @@ class Backend:
                         stats["retention"], [str(p) for p in s.problems])
 
     def retention_by_topic(self) -> dict[str, float | None]:
-        """Share of review-phase answers that were not Again, per topic (like stats' retention)."""
-        s = self.session()
-        out: dict[str, float | None] = {}
-        for t in s.deck.topics:
-            passed = answered = 0
-            for card in t.cards:
-                for _, before, rating in s.state(card.id).history:
-                    if before == "review":
-                        answered += 1
-                        passed += rating != 1
-            out[t.topic] = passed / answered if answered else None
-        return out
+        from studytui.study.stats import retention_by_topic
+
+        return retention_by_topic(self.session())
 
     # --- review ------------------------------------------------------------------------------
 
@@ -220,38 +211,16 @@ class Backend:
         return data
 
     def due_forecast(self, days: int = 14) -> list[int]:
-        """Cards falling due on each of the next `days` study days (index 0 = today, overdue included)."""
-        s = self.session()
-        now = self.now()
-        start = s.day_start(now)
-        out = [0] * days
-        for cid in s.all_card_ids(include_drills=True):
-            st = s.state(cid)
-            if st.reps == 0 or s.is_suspended(cid):
-                continue
-            day = max(0, (st.fsrs.due - start) // timedelta(days=1))
-            if day < days:
-                out[day] += 1
-        return out
+        from studytui.study.stats import due_forecast
+
+        return due_forecast(self.session(), now=self.now(), days=days)
 
     # --- exam --------------------------------------------------------------------------------
 
     def exam_cards(self, count: int, seed: int) -> list[tuple[str, str, str, str]]:
-        """(card id, topic, question, answer) of `count` cards spread across topics."""
-        import random
+        from studytui.study.stats import pick_exam_cards
 
-        s = self.session()
-        rng = random.Random(seed)
-        by_topic = [list(t.cards) for t in s.deck.topics]
-        for cards in by_topic:
-            rng.shuffle(cards)
-        picked: list[tuple[str, str, str, str]] = []
-        while len(picked) < count and any(by_topic):
-            for t, cards in zip(s.deck.topics, by_topic):
-                if cards and len(picked) < count:
-                    c = cards.pop()
-                    picked.append((c.id, t.topic, c.q, c.a))
-        return picked
+        return pick_exam_cards(self.session(), count, seed)
 
     def record_exam(self, started_at: datetime, topics: dict[str, tuple[int, int]], minutes: float | None) -> int:
         return self.session().record_exam(started_at=started_at, finished_at=self.now(), topics=topics,
