@@ -309,8 +309,8 @@ class Conv2d(Layer):
         params.append(f"bias = {self.out_channels}" if self.bias else "bias=False: no bias terms")
         params.append(f"total = {self.params()}")
         macs = [f"MACs = C_out·H_out·W_out · (C_in/groups)·kh·kw = {out[0]}·{out[1]}·{out[2]} · {cin_g}·{kh}·{kw} = {self.macs(shape, out)}"]
-        rf = [f"rf grows by (k−1)·d·jump = ({k}−1)·{d}·jump per axis; jump multiplies by stride {s}"
-              for k, s, d in [(self._k[0], self._s[0], self._d[0])]]
+        k, s, d = self._k[0], self._s[0], self._d[0]
+        rf = [f"rf grows by (k−1)·d·jump = ({k}−1)·{d}·jump per axis; jump multiplies by stride {s}"]
         return {"shape": steps, "params": params, "macs": macs, "rf": rf}
 
 
