@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from studytui.calc.layers import Layer, fmt_shape
 from studytui.calc.network import Report, analyze
+from studytui.errors import StudytuiError
 
 
 class ResidualTwin(nn.Module):
@@ -160,8 +161,9 @@ def check_receptive_field(report: Report, max_pixels: int = 1_000_000) -> tuple[
     """Compare the calculator's receptive field of the last spatial row with the measured one.
 
     The input is enlarged (when the layers allow it) until the central output unit's receptive
-    field fits inside the image, so the comparison is exact; otherwise the calculator's interval
-    clipped to the image must contain the measured one and share its inner ends.
+    field fits inside the image, so the comparison is exact; otherwise the measured interval must
+    lie inside the calculator's one clipped to the image. Every output phase is checked (a
+    transposed conv gives units of different phase different fields).
     """
     last = max((r.index for r in report.rows if r.maps is not None), default=None)
     if last is None or len(report.input) != 3:
@@ -218,7 +220,7 @@ def _fitting_size(layers: list[Layer], c: int, size: tuple[int, int], max_pixels
         try:  # a larger input must keep the stack valid and spatial (adaptive pools may not)
             if analyze((c, *bigger), layers).rows[-1].maps is None:
                 return size
-        except Exception:
+        except StudytuiError:
             return size
         size = bigger
     return size
