@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "demo": "studytui.commands.demo:demo",
     "exam": "studytui.commands.exam:exam",
     "optimize": "studytui.commands.optimize:optimize",
+    "settings": "studytui.commands.settings:settings",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -39,6 +40,7 @@ SHORT_HELP: dict[str, str] = {
     "demo": "List the demos, or run one.",
     "exam": "A timed mock exam.",
     "optimize": "Fit FSRS parameters to your review log.",
+    "settings": "Show or change retention, daily limits, learning steps.",
 }
 
 

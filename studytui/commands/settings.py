@@ -1,0 +1,76 @@
+"""`studytui settings`: show or change the scheduler's knobs (stored in the database)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from datetime import timedelta
+
+import click
+
+from studytui.errors import StudytuiError
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_steps(text: str) -> tuple[timedelta, ...]:
+    """"1m,10m" -> (1 minute, 10 minutes); units s, m, h, d."""
+    steps = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd])", part)
+        if not match:
+            raise StudytuiError(f"learning step {part!r} must look like 1m, 10m, 1h or 1d")
+        steps.append(timedelta(seconds=float(match[1]) * UNITS[match[2]]))
+    if not steps:
+        raise StudytuiError("give at least one learning step, e.g. 1m,10m")
+    return tuple(steps)
+
+
+def show_steps(steps: tuple[timedelta, ...]) -> str:
+    def one(step: timedelta) -> str:
+        seconds = int(step.total_seconds())
+        for unit in ("d", "h", "m"):
+            if seconds % UNITS[unit] == 0:
+                return f"{seconds // UNITS[unit]}{unit}"
+        return f"{seconds}s"
+
+    return ",".join(one(s) for s in steps)
+
+
+@click.command()
+@click.option("--retention", type=float, help="Desired retention, 0.5-0.99 (default 0.9).")
+@click.option("--new-per-day", type=int, help="New cards a day (default 20).")
+@click.option("--reviews-per-day", type=int, help="Reviews a day (default 200).")
+@click.option("--learning-steps", metavar="STEPS", help="Learning steps, e.g. 1m,10m.")
+@click.option("--leech-lapses", type=int, help="Lapses that flag and suspend a card (default 8).")
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
+@click.pass_context
+def settings(ctx: click.Context, retention: float | None, new_per_day: int | None, reviews_per_day: int | None,
+             learning_steps: str | None, leech_lapses: int | None, as_json: bool) -> None:
+    """Show the scheduler settings, or change the ones given (they apply from the next session)."""
+    from studytui.study.scheduler import StudySession
+
+    session = StudySession.open(ctx.obj.get("db"))
+    try:
+        changes = {key: value for key, value in (
+            ("desired_retention", retention), ("new_per_day", new_per_day),
+            ("reviews_per_day", reviews_per_day), ("leech_lapses", leech_lapses),
+            ("learning_steps", parse_steps(learning_steps) if learning_steps else None)) if value is not None}
+        current = session.settings
+        if changes:
+            current = dataclasses.replace(current, **changes)  # validates (one-line errors)
+            session.save_settings(current)
+    finally:
+        session.close()
+    if as_json:
+        click.echo(json.dumps(current.to_json()))
+        return
+    click.echo(f"desired retention  {current.desired_retention}")
+    click.echo(f"new per day        {current.new_per_day}")
+    click.echo(f"reviews per day    {current.reviews_per_day}")
+    click.echo(f"learning steps     {show_steps(current.learning_steps)}")
+    click.echo(f"relearning steps   {show_steps(current.relearning_steps)}")
+    click.echo(f"leech after        {current.leech_lapses} lapses")
+    if changes:
+        click.echo("saved.")
