@@ -54,5 +54,7 @@ class Heatmap(Widget):
             text.append("\n")
         total = sum(self.per_day.values())
         active = sum(1 for v in self.per_day.values() if v)
-        text.append(f"    {total} reviews on {active} days   less ·▪■ more", style="dim")
+        reviews = "review" if total == 1 else "reviews"
+        days = "day" if active == 1 else "days"
+        text.append(f"    {total} {reviews} on {active} {days}   less ·▪■ more", style="dim")
         return text
