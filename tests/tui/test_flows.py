@@ -256,4 +256,4 @@ async def test_stats_screen_after_some_work(make):
         await pilot.press("s")
         await settle(pilot, lambda: app.screen.id == "stats" and app.screen.data is not None)
         assert app.screen.data["reviews"] == 1
-        assert "1 reviews on 1 days" in str(app.screen.query_one("#heatmap").render())
+        assert "1 review on 1 day" in str(app.screen.query_one("#heatmap").render())

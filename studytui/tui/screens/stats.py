@@ -78,6 +78,9 @@ class StatsScreen(Screen):
         await pane.mount(plot)
         labels = ["today"] + [f"+{i}" for i in range(1, len(forecast))]
         plot.plt.bar(labels, forecast, marker="hd")
+        top = max(forecast)
+        step = max(1, -(-top // 5))  # whole cards on the axis: at most ~6 ticks
+        plot.plt.yticks(list(range(0, top + step, step)))
         plot.plt.title("Cards due per day (next two weeks)")
 
     async def _retention(self, d: dict) -> None:
