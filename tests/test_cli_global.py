@@ -41,3 +41,8 @@ def test_a_foreign_file_is_refused_and_left_alone(tmp_path):
     out = run("stats", "--db", str(db))
     assert out.returncode == 1 and "not a studytui database" in out.stderr and "Traceback" not in out.stderr
     assert db.read_bytes() == b"my precious notes\n"
+
+
+def test_review_of_an_unknown_topic_is_refused_before_the_app_opens(tmp_path):
+    out = run("review", "--topic", "cnn-basic", "--db", str(tmp_path / "r.db"))
+    assert out.returncode == 1 and "unknown topic 'cnn-basic'; topics: cnn-basics" in out.stderr
