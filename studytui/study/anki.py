@@ -94,7 +94,7 @@ def write_apkg(deck: Deck, out: str | Path, *, topic: str | None = None) -> Expo
             tags = [re.sub(r"\s+", "_", x) for x in [t.topic, *card.tags]]
             anki_deck.add_note(genanki.Note(
                 model=model,
-                fields=[to_html(card.q), to_html(card.a), card.id],
+                fields=[to_html(card.front()), to_html(card.back()), card.id],
                 guid=genanki.guid_for(card.id),
                 tags=tags,
                 sort_field=card.id,

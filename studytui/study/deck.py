@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Iterable
+from typing import Annotated, Iterable, Literal
 
 import yaml
 
@@ -84,13 +84,61 @@ class Check(Strict):
         return self
 
 
+CardType = Literal["basic", "cloze", "essay"]
+
+
 class Card(Strict):
+    """One note of a topic file. `type` decides how it is asked:
+
+    - basic: `q` is asked, `a` is the answer.
+    - cloze: `q` holds the text with deletions `{{c1::answer}}` or `{{c1::answer::hint}}`; each
+      distinct number is its own scheduled item (as in Anki); `a` is optional extra text shown
+      on the back.
+    - essay: a long-form exam question; `rubric` lists the 3-6 points a full answer makes, the
+      student ticks the ones they made and the grade follows; `a` is an optional model answer.
+    `note` (any type) is shown after the answer: a correction of the study material, a source, a
+    "see also".
+    """
+
     id: Slug
+    type: CardType = "basic"
     q: Text
-    a: Text
+    a: Text | None = None
+    note: Text | None = None
+    rubric: list[Text] | None = None
     tags: list[Slug] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
     check: Check | list[Check] | None = None
+    # Set by the deck when it expands a cloze note into its items; never read from YAML.
+    cloze_number: int | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_internal_fields(cls, data: object) -> object:
+        if isinstance(data, dict) and "cloze_number" in data:
+            raise ValueError("cloze_number is set by studytui, not in a deck file")
+        return data
+
+    @model_validator(mode="after")
+    def _fields_fit_type(self) -> "Card":
+        from studytui.study.cloze import cloze_numbers
+
+        numbers = cloze_numbers(self.q)
+        if self.type == "cloze":
+            if not numbers:
+                raise ValueError("a cloze card needs deletions in q, like {{c1::answer}}")
+            if numbers[0] != 1:
+                raise ValueError("cloze deletions are numbered from c1")
+        elif numbers:
+            raise ValueError(f"q has cloze deletions: set 'type: cloze' (this card is '{self.type}')")
+        if self.type == "basic" and self.a is None:
+            raise ValueError("a basic card needs an answer 'a'")
+        if self.type == "essay":
+            if not self.rubric or not 2 <= len(self.rubric) <= 8:
+                raise ValueError("an essay card needs a rubric of 2 to 8 points")
+        elif self.rubric is not None:
+            raise ValueError("only essay cards have a rubric (set 'type: essay')")
+        return self
 
     @property
     def checks(self) -> list[Check]:
@@ -100,8 +148,49 @@ class Card(Strict):
 
     @property
     def content_hash(self) -> str:
-        """Changes when the question or answer text changes (the id does not)."""
-        return hashlib.sha256(f"{self.q}\x00{self.a}".encode()).hexdigest()[:16]
+        """Changes when what is asked or answered changes (the id does not; a note does not)."""
+        rubric = "\x00".join(self.rubric or [])
+        text = f"{self.q}\x00{self.a or ''}\x00{rubric}\x00{self.cloze_number or ''}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def items(self) -> list["Card"]:
+        """The scheduled items of this note: itself, or one per cloze number.
+
+        Item ids are stable: deletion c1 keeps the note's own id (so a basic card turned into a
+        cloze keeps its history), deletion cN is `ID#cN`.
+        """
+        if self.type != "cloze":
+            return [self]
+        from studytui.study.cloze import cloze_numbers, item_id
+
+        return [self.model_copy(update={"cloze_number": n, "id": item_id(self.id, n)})
+                for n in cloze_numbers(self.q)]
+
+    @property
+    def note_id(self) -> str:
+        """The id in the YAML file (an item id without its `#cN`)."""
+        return self.id.split("#", 1)[0]
+
+    def front(self) -> str:
+        """Markdown of the question side."""
+        if self.type == "cloze":
+            from studytui.study.cloze import render_front
+
+            return render_front(self.q, self.cloze_number or 1)
+        return self.q
+
+    def back(self) -> str:
+        """Markdown of the answer side (without the note)."""
+        if self.type == "cloze":
+            from studytui.study.cloze import render_back
+
+            back = render_back(self.q, self.cloze_number or 1)
+            return f"{back}\n\n{self.a}" if self.a else back
+        if self.type == "essay":
+            points = "\n".join(f"- {p}" for p in self.rubric or [])
+            model = f"\n\n{self.a}" if self.a else ""
+            return f"A full answer makes these points:\n\n{points}{model}"
+        return self.a or ""
 
 
 class Topic(Strict):
@@ -163,7 +252,8 @@ class Deck:
     """Every loaded topic and card, in file order. Card ids are unique across the deck."""
 
     topics: list[Topic] = field(default_factory=list)
-    cards: dict[str, Card] = field(default_factory=dict)  # card id -> card
+    # scheduled item id -> card; a cloze note appears once per deletion (ids `ID`, `ID#c2`, ...)
+    cards: dict[str, Card] = field(default_factory=dict)
     topic_of: dict[str, str] = field(default_factory=dict)  # card id -> topic id
     files: dict[str, Path] = field(default_factory=dict)  # topic id -> its YAML file
 
@@ -276,6 +366,7 @@ def load_deck(
         deck.topics.append(topic)
         deck.files[topic.topic] = path
         for card in kept:
-            deck.cards[card.id] = card
-            deck.topic_of[card.id] = topic.topic
+            for item in card.items():
+                deck.cards[item.id] = item
+                deck.topic_of[item.id] = topic.topic
     return deck, sorted(problems, key=lambda p: (str(p.path), p.line))

@@ -82,7 +82,7 @@ def retention_by_topic(session: "StudySession") -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for topic in session.deck.topics:
         passed = answered = 0
-        for card in topic.cards:
+        for card in session.deck.cards_in(topic.topic):
             for _, before, rating in session.state(card.id).history:
                 if before == "review":
                     answered += 1
@@ -110,7 +110,7 @@ def pick_exam_cards(session: "StudySession", count: int, seed: int) -> list[tupl
     import random
 
     rng = random.Random(seed)
-    by_topic = [list(t.cards) for t in session.deck.topics]
+    by_topic = [session.deck.cards_in(t.topic) for t in session.deck.topics]
     for cards in by_topic:
         rng.shuffle(cards)
     picked: list[tuple[str, str, str, str]] = []
@@ -118,5 +118,5 @@ def pick_exam_cards(session: "StudySession", count: int, seed: int) -> list[tupl
         for topic, cards in zip(session.deck.topics, by_topic):
             if cards and len(picked) < count:
                 card = cards.pop()
-                picked.append((card.id, topic.topic, card.q, card.a))
+                picked.append((card.id, topic.topic, card.front(), card.back()))
     return picked

@@ -194,7 +194,7 @@ class Backend:
         """(card id, topic title, question, answer) for every card, for the search palette."""
         s = self.session()
         titles = {t.topic: t.title for t in s.deck.topics}
-        return [(cid, titles[s.deck.topic_of[cid]], c.q, c.a) for cid, c in s.deck.cards.items()]
+        return [(cid, titles[s.deck.topic_of[cid]], c.front(), c.back()) for cid, c in s.deck.cards.items()]
 
     # --- stats -------------------------------------------------------------------------------
 

@@ -122,7 +122,7 @@ class ReviewScreen(Screen):
         title = await backend.call(backend.topic_title, item.topic)
         phase = f"[{PHASE_STYLE.get(item.phase, 'b')}]{item.phase}[/]"
         edited = "   [i]edited since your last review[/i]" if item.edited else ""
-        await card_view.show(item.card.q, item.card.a, f"{title}  ·  {phase}{edited}")
+        await card_view.show(item.card.front(), item.card.back(), f"{title}  ·  {phase}{edited}")
         labels = await backend.call(backend.button_labels, item.card_id)
         for n, name in GRADES:
             self.query_one(f"#grade-{n}", Button).label = f"{n} {name}  {labels.get(name, '')}"
