@@ -273,8 +273,34 @@ class Deck:
         return len(self.cards)
 
 
-def _load_file(path: Path, model: type[Topic], text: str) -> tuple[Topic, yaml.Node]:
-    return load_model_and_tree(path, model, text)
+class _Lines:
+    """Line numbers of a topic file, composed only when a problem needs one (the cache and the
+    happy path never build PyYAML's node tree twice)."""
+
+    def __init__(self, path: Path, text: str, root: yaml.Node | None = None):
+        self.path, self.text, self.root = path, text, root
+
+    def __call__(self, *keys: object) -> int:
+        if self.root is None:
+            from studytui.yamlload import parse_yaml
+
+            self.root = parse_yaml(self.path, self.text)[1]
+        return line_of(self.root, *keys)
+
+
+def _load_file(path: Path, model: type[Topic], data: bytes) -> tuple[Topic, _Lines]:
+    """The validated topic of one file: from the cache when the file is unchanged, else parsed
+    (and then cached). YamlFileError carries file:line problems."""
+    from studytui.study import deckcache
+
+    text = data.decode("utf-8")
+    key = deckcache.file_key(path, data)
+    cached = deckcache.load(path, model, key)
+    if cached is not None:
+        return cached, _Lines(path, text)
+    topic, root = load_model_and_tree(path, model, text)
+    deckcache.save(path, topic, key)
+    return topic, _Lines(path, text, root)
 
 
 def topic_files(paths: Iterable[Path]) -> list[Path]:
@@ -322,43 +348,42 @@ def load_deck(
 
     deck = Deck()
     problems: list[Problem] = []
-    where_card: dict[str, tuple[Path, int]] = {}
-    where_topic: dict[str, tuple[Path, int]] = {}
+    where_card: dict[str, tuple[Path, _Lines, int]] = {}
+    where_topic: dict[str, tuple[Path, _Lines]] = {}
     for path, model in plan:
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            problems.append(Problem(path, 1, "not UTF-8 text"))
-            continue
+            data = path.read_bytes()
         except OSError as exc:
             problems.append(Problem(path, 1, f"cannot read: {exc.strerror or exc}"))
             continue
         if files is not None and path.parent.name == IMPORTED_DIR_NAME:  # `check` on an import
             model = ImportedTopic
         try:
-            topic, root = _load_file(path, model, text)
+            topic, lines = _load_file(path, model, data)
+        except UnicodeDecodeError:
+            problems.append(Problem(path, 1, "not UTF-8 text"))
+            continue
         except YamlFileError as exc:
             problems += [Problem(path, line, msg) for line, msg in exc.problems]
             continue
         # A missing demo is reported but the topic still loads; duplicates are left out, so ids
         # stay unique in the deck.
         if topic.demo is not None and not (demos_for(path) / topic.demo).is_file():
-            problems.append(Problem(path, line_of(root, "demo"), f"demo '{topic.demo}' not found in demos/"))
+            problems.append(Problem(path, lines("demo"), f"demo '{topic.demo}' not found in demos/"))
         if topic.topic in where_topic:
-            other, other_line = where_topic[topic.topic]
-            problems.append(
-                Problem(path, line_of(root, "topic"), f"duplicate topic '{topic.topic}' (also {other}:{other_line})")
-            )
+            other, other_lines = where_topic[topic.topic]
+            problems.append(Problem(
+                path, lines("topic"), f"duplicate topic '{topic.topic}' (also {other}:{other_lines('topic')})"))
             continue
-        where_topic[topic.topic] = (path, line_of(root, "topic"))
+        where_topic[topic.topic] = (path, lines)
         kept = []
         for i, card in enumerate(topic.cards):
-            line = line_of(root, "cards", i, "id")
             if card.id in where_card:
-                other, other_line = where_card[card.id]
-                problems.append(Problem(path, line, f"duplicate card id '{card.id}' (also {other}:{other_line})"))
+                other, other_lines, j = where_card[card.id]
+                problems.append(Problem(path, lines("cards", i, "id"),
+                                        f"duplicate card id '{card.id}' (also {other}:{other_lines('cards', j, 'id')})"))
                 continue
-            where_card[card.id] = (path, line)
+            where_card[card.id] = (path, lines, i)
             kept.append(card)
         if not kept:
             continue

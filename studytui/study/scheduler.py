@@ -38,6 +38,7 @@ from fsrs import Rating, Scheduler, State
 
 from studytui.errors import StudytuiError
 from studytui.study.deck import Card, Deck, load_deck
+from studytui.study.replay import LEARNING, RELEARNING, REVIEW, FastScheduler
 from studytui.study.store import ReviewRow, Store, from_ms, to_ms
 
 __all__ = [
@@ -294,17 +295,14 @@ class StudySession:
         if self._signature[0] < 0:  # first sync: start from the snapshot when it is still valid
             self._signature = self._load_snapshot()
         last_id, count = self._signature[0], self._signature[1]
-        rows = self.store.reviews(after_id=max(last_id, 0))
+        rows = self.store.reviews(after_id=last_id) if last_id >= 0 else []
         if last_id >= 0 and count + len(rows) == sig[1]:  # only appended: apply the new rows
             for row in rows:
                 self._apply(row)
             replayed = len(rows)
         else:  # something was deleted (undo) or no snapshot: replay everything
-            self._states = {}
-            rows = self.store.reviews()
-            for row in rows:
-                self._apply(row)
-            replayed = len(rows)
+            self._states = self._replay_all()
+            replayed = sig[1]
         self._load_marks()
         self._signature = sig
         self._replayed_since_snapshot += replayed
@@ -347,6 +345,39 @@ class StudySession:
             )
         self._states = states
         return (data["last_id"], data["count"], -1, -1)
+
+    def _replay_all(self) -> dict[str, CardState]:
+        """Every card's state from the whole log, through the fast replay (same numbers as
+        `_apply` row by row, ~20x faster: studytui/study/replay.py)."""
+        fast = FastScheduler(self.scheduler)
+        phase_of = {LEARNING: "learning", REVIEW: "review", RELEARNING: "relearning"}
+        raw: dict[str, list] = {}
+        info: dict[str, list] = {}  # reps, lapses, first ms, last rating, hash, answers, passes, history
+        for card_id, rating, at_ms, content_hash in self.store.answer_tuples():
+            card = raw.get(card_id)
+            if card is None:
+                card = raw[card_id] = fast.new_card()
+                meta = info[card_id] = [0, 0, at_ms, None, None, 0, 0, []]
+            else:
+                meta = info[card_id]
+            before = phase_of[card[0]] if meta[0] else "new"
+            meta[1] += card[0] == REVIEW and rating == 1 and meta[0] > 0
+            fast.review(card, rating, at_ms * 1000)
+            meta[0] += 1
+            meta[3] = rating
+            if content_hash is not None:
+                meta[4] = content_hash
+            if before == "review":
+                meta[5] += 1
+                meta[6] += rating != 1
+            meta[7].append((at_ms, before, rating))
+        new_due = datetime(2000, 1, 1, tzinfo=timezone.utc)
+        return {
+            cid: CardState(
+                cid, fast.to_fsrs(raw[cid], _fsrs_id(cid), new_due), reps, lapses, from_ms(first), last_rating,
+                chash, answers, passes, [(from_ms(ms), before, r) for ms, before, r in history])
+            for cid, (reps, lapses, first, last_rating, chash, answers, passes, history) in info.items()
+        }
 
     def _new_state(self, card_id: str) -> CardState:
         return CardState(card_id, FsrsCard(card_id=_fsrs_id(card_id), due=datetime(2000, 1, 1, tzinfo=timezone.utc)))
