@@ -219,6 +219,7 @@ class Store:
         self._conn = conn
         self.path = path
         self._lock = threading.RLock()  # one connection, possibly used from a TUI worker thread
+        self._own_writes = 0  # see change_token()
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -259,7 +260,14 @@ class Store:
     # --- transactions ------------------------------------------------------------------------
 
     def _write(self) -> "_Tx":
+        self._own_writes += 1
         return _Tx(self)
+
+    def change_token(self) -> tuple[int, int]:
+        """Equal tokens mean nothing was written in between (a cheap test before reading the log):
+        SQLite's data_version moves when another connection commits, our own writes are counted."""
+        with self._lock:
+            return (self._conn.execute("PRAGMA data_version").fetchone()[0], self._own_writes)
 
     # --- review log --------------------------------------------------------------------------
 
