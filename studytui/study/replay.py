@@ -81,7 +81,7 @@ class FastScheduler:
         w = self.w
         delta = -(w[6] * (rating - 3))
         arg_2 = d + (10.0 - d) * delta / 9.0
-        return self._clamp_d(w[7] * self.init_d_easy + (1 - w[7]) * arg_2)
+        return min(max(w[7] * self.init_d_easy + (1 - w[7]) * arg_2, MIN_DIFFICULTY), MAX_DIFFICULTY)
 
     def _next_s(self, d: float, s: float, r: float, rating: int) -> float:
         w = self.w

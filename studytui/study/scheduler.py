@@ -364,23 +364,27 @@ class StudySession:
         phase_of = {LEARNING: "learning", REVIEW: "review", RELEARNING: "relearning"}
         raw: dict[str, list] = {}
         info: dict[str, list] = {}  # reps, lapses, first ms, last rating, hash, answers, passes, history
+        review, new_card = fast.review, fast.new_card  # locals: this loop runs once per logged answer
         for card_id, rating, at_ms, content_hash in self.store.answer_tuples():
             card = raw.get(card_id)
             if card is None:
-                card = raw[card_id] = fast.new_card()
+                card = raw[card_id] = new_card()
                 meta = info[card_id] = [0, 0, at_ms, None, None, 0, 0, []]
+                before = "new"
             else:
                 meta = info[card_id]
-            before = phase_of[card[0]] if meta[0] else "new"
-            meta[1] += card[0] == REVIEW and rating == 1 and meta[0] > 0
-            fast.review(card, rating, at_ms * 1000)
+                before = phase_of[card[0]]
+                if card[0] == REVIEW:
+                    meta[5] += 1
+                    if rating == 1:
+                        meta[1] += 1  # a lapse
+                    else:
+                        meta[6] += 1
+            review(card, rating, at_ms * 1000)
             meta[0] += 1
             meta[3] = rating
             if content_hash is not None:
                 meta[4] = content_hash
-            if before == "review":
-                meta[5] += 1
-                meta[6] += rating != 1
             meta[7].append((at_ms, before, rating))
         new_due = datetime(2000, 1, 1, tzinfo=timezone.utc)
         return {
