@@ -42,6 +42,7 @@ YES_NO = re.compile(
     re.IGNORECASE)
 # Questions must stand on their own: the student does not have "the guide" at hand.
 DOCUMENT_BOUND = re.compile(r"\bthe (guide|readme|module|material)\b", re.IGNORECASE)
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # "\beta" in double quotes is a backspace + "eta"
 BLANK = re.compile(r"\*\*\[[^\]\n]*\]\*\*")
 
 
@@ -103,6 +104,8 @@ RULES = [
     ("questions naming the guide/README/module/material", lambda c: DOCUMENT_BOUND.search(c.q) is not None),
     ("essay rubrics outside 3-6 points", lambda c: c.type == "essay" and len(c.rubric or []) not in RUBRIC_POINTS),
     ("cloze items whose front shows no blank", lambda c: c.type == "cloze" and not cloze_has_blank(c)),
+    ("control characters in the text (a LaTeX macro such as \\beta in a double-quoted YAML string?)",
+     lambda c: any(CONTROL.search(t) for t in (c.q, c.a or "", c.note or "", *(c.rubric or [])))),
     ("empty cloze deletions",
      lambda c: c.type == "cloze" and any(not m.group(2).strip() for m in CLOZE.finditer(c.q))),
 ]
@@ -124,13 +127,15 @@ def test_rules_catch_bad_cards(tmp_path):
                    "  - {id: a, q: Is this short?, a: indeed}\n"
                    f"  - {{id: b, q: Why?, a: {'word ' * 31}}}\n"
                    "  - {id: c, q: What does the guide say?, a: x, note: " + "n " * 61 + "}\n"
-                   "  - {id: d, type: essay, q: Explain., rubric: [one, two]}\n", encoding="utf-8")
+                   "  - {id: d, type: essay, q: Explain., rubric: [one, two]}\n"
+                   '  - {id: e, q: "Why \\beta?", a: x}\n', encoding="utf-8")
     breaks = "\n".join(rule_breaks(bad))
     assert "yes/no questions (ask for the fact instead): a" in breaks
     assert f"basic answers over {MAX_ANSWER_WORDS} words: b" in breaks
     assert f"notes over {MAX_NOTE_WORDS} words: c" in breaks
     assert "naming the guide/README/module/material: c" in breaks
     assert "essay rubrics outside 3-6 points: d" in breaks
+    assert "control characters" in breaks and breaks.rstrip().endswith(": e")
 
 
 @pytest.mark.parametrize("path", FILES)
