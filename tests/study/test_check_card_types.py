@@ -44,8 +44,8 @@ def test_malformed_cloze_and_essay_cards_are_reported_at_their_lines(deck_dirs):
         f"{path}:11: cards[1].q: a cloze card needs deletions in q, like {{{{c1::answer}}}}",
         f"{path}:14: cards[2].q: a cloze deletion is empty: write the hidden text, {{{{c1::answer}}}}",
         f"{path}:19: cards[3].rubric: an essay card needs a rubric of 2 to 8 points (this one has 1)",
-        f"{path}:22: cards[4].rubric: only essay cards have a rubric (set 'type: essay')",
-        f"{path}:24: cards[5].q: q has cloze deletions: set 'type: cloze' (this card is 'basic')",
+        f"{path}:23: cards[4].rubric: only essay cards have a rubric (set 'type: essay')",
+        f"{path}:25: cards[5].q: q has cloze deletions: set 'type: cloze' (this card is 'basic')",
     ]
     assert p.stderr.strip().endswith("5 problems")
 
