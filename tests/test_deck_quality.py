@@ -25,8 +25,6 @@ CARDS_DIR = Path(__file__).parents[1] / "cards"
 NOT_YET_REBUILT = {
     "03-receptive-fields.yaml", "04-activations-init.yaml", "05-losses-optimizers.yaml",
     "06-normalization.yaml", "07-regularization-augmentation.yaml",
-    "08-lr-schedules.yaml", "09-data-gpu.yaml", "10-failure-modes.yaml", "11-residual-networks.yaml",
-    "12-architectures.yaml", "13-transfer-learning.yaml", "14-resnet-recipe.yaml",
 }
 FILES = [pytest.param(p, id=p.name, marks=pytest.mark.xfail(strict=True, reason="not yet rebuilt (issue 9)"))
          if p.name in NOT_YET_REBUILT else pytest.param(p, id=p.name)
