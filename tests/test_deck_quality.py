@@ -20,16 +20,7 @@ from studytui.study.deck import Card, load_topic
 
 CARDS_DIR = Path(__file__).parents[1] / "cards"
 
-# Topic files not yet rebuilt for issue 9. Their per-file tests are strict xfails: once a file
-# passes, the XPASS fails the run as a reminder to delete it from this set. Empty = the whole deck.
-NOT_YET_REBUILT = {
-    "08-lr-schedules.yaml", "09-data-gpu.yaml", "10-failure-modes.yaml", "11-residual-networks.yaml",
-    "12-architectures.yaml", "13-transfer-learning.yaml", "14-resnet-recipe.yaml",
-}
-FILES = [pytest.param(p, id=p.name, marks=pytest.mark.xfail(strict=True, reason="not yet rebuilt (issue 9)"))
-         if p.name in NOT_YET_REBUILT else pytest.param(p, id=p.name)
-         for p in sorted(CARDS_DIR.glob("*.yaml"))]
-REBUILT = [p for p in sorted(CARDS_DIR.glob("*.yaml")) if p.name not in NOT_YET_REBUILT]
+FILES = sorted(CARDS_DIR.glob("*.yaml"))
 
 MAX_ANSWER_WORDS = 30   # a basic card's `a`
 MAX_NOTE_WORDS = 60     # any card's `note`
@@ -138,14 +129,14 @@ def test_rules_catch_bad_cards(tmp_path):
     assert "control characters" in breaks and breaks.rstrip().endswith(": e")
 
 
-@pytest.mark.parametrize("path", FILES)
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_topic_file_follows_the_card_rules(path):
     breaks = rule_breaks(path)
     assert not breaks, f"{path.name}:\n" + "\n".join(breaks)
 
 
 def test_median_basic_answer_is_short():
-    per_file = {p.name: [words(c.a) for c in cards_of(p) if c.type == "basic"] for p in REBUILT}
+    per_file = {p.name: [words(c.a) for c in cards_of(p) if c.type == "basic"] for p in FILES}
     everything = [n for counts in per_file.values() for n in counts]
     assert everything, "no basic cards found"
     median = statistics.median(everything)
