@@ -38,6 +38,7 @@ class HomeScreen(Screen):
         Binding("e", "app.open('exam')", "Exam"),
         Binding("s", "app.open('stats')", "Stats"),
         Binding("m", "app.open('demos')", "Demos"),
+        Binding("c", "app.open('browser')", "Cards"),
         Binding("slash", "app.search", "Search"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -88,7 +89,8 @@ class HomeScreen(Screen):
         today = self.query_one("#today", Static)
         today.update(
             f"Today: [b]{data.reviews_today}[/b] reviewed   [b]{data.due}[/b] due   "
-            f"[b]{data.new}[/b] new   {data.learned} learned   retention {percent(data.retention)}"
+            f"[b]{data.new}[/b] new today ({data.new_studied}/{data.new_limit} done)   "
+            f"{data.learned} learned   retention {percent(data.retention)}"
         )
         table = self.query_one("#topics", DataTable)
         cursor = table.cursor_row
