@@ -1,4 +1,4 @@
-"""Where the demos run: CUDA when there is one (bf16 autocast, channels_last), else the CPU.
+"""Where the demos run: CUDA when there is one (bf16/fp16 autocast, channels_last), else the CPU.
 
     dev = pick_device()                   # or pick_device("cpu", amp="off", compile=True)
     model = dev.prepare(model)            # .to(device), channels_last on CUDA, torch.compile
@@ -27,7 +27,7 @@ class Device:
 
     device: torch.device
     amp_dtype: torch.dtype | None = None  # autocast dtype, None = full fp32
-    channels_last: bool = False  # NHWC layout: faster convs on tensor cores and with oneDNN on CPU
+    channels_last: bool = False  # NHWC layout: faster convs on tensor cores (CUDA only, see pick_device)
     compile: bool = False
 
     @property
@@ -70,7 +70,7 @@ class Device:
 def pick_device(name: str = "auto", amp: str = "auto", compile: bool = False) -> Device:
     """CUDA if present (or asked for), else CPU with one torch thread per core.
 
-    amp: "auto" = bf16 on CUDA and fp32 on CPU; "bf16", "fp16" or "off" to choose.
+    amp: "auto" = bf16 on Ampere+ GPUs, fp16 on older ones, fp32 on CPU; "bf16", "fp16" or "off".
     """
     from studytui.errors import StudytuiError
 
@@ -88,9 +88,30 @@ def pick_device(name: str = "auto", amp: str = "auto", compile: bool = False) ->
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     else:
-        torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
-    dtype = {"auto": torch.bfloat16 if device.type == "cuda" else None, "bf16": torch.bfloat16, "fp16": torch.float16, "off": None}[amp]
-    return Device(device=device, amp_dtype=dtype, channels_last=True, compile=compile)
+        torch.set_num_threads(cpu_threads())
+    dtype = {"auto": _auto_amp(device), "bf16": torch.bfloat16, "fp16": torch.float16, "off": None}[amp]
+    # channels_last on CUDA only: on CPU a 1x1 stride-2 conv's backward in NHWC hangs (2 threads)
+    # or crashes (1 thread) with torch 2.14, and oneDNN gains little for nets this small anyway
+    return Device(device=device, amp_dtype=dtype, channels_last=device.type == "cuda", compile=compile)
+
+
+def cpu_threads() -> int:
+    """Torch threads for this process: $OMP_NUM_THREADS when set (torchrun sets 1 per rank),
+    else one per core this process may use."""
+    env = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cores or 1)
+
+
+def _auto_amp(device: torch.device) -> torch.dtype | None:
+    """bf16 where the GPU has bf16 tensor cores (Ampere, sm_80, and newer), fp16 + GradScaler on
+    older GPUs (T4, V100, P100), fp32 on the CPU."""
+    if device.type != "cuda":
+        return None
+    major, _ = torch.cuda.get_device_capability(device)
+    return torch.bfloat16 if major >= 8 else torch.float16
 
 
 @dataclass
