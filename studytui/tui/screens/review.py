@@ -40,8 +40,10 @@ class ReviewScreen(Screen):
         "the last action: a grade, suspend, bury or flag. After the day's new cards, + lets 10 more in."
     )
     BINDINGS = [
-        Binding("space", "reveal_or_good", "Show answer"),
-        Binding("enter", "reveal_or_good", "Show answer", show=False),
+        Binding("space", "reveal", "Show answer"),
+        Binding("enter", "reveal", "Show answer", show=False),
+        # on the answer side reveal is off, so space / enter fall through to Good (as in Anki)
+        Binding("space,enter", "grade(3)", "Good", show=False),
         Binding("1", "grade(1)", "Again", show=False),  # the buttons show key + interval
         Binding("2", "grade(2)", "Hard", show=False),  # the buttons show key + interval
         Binding("3", "grade(3)", "Good", show=False),  # the buttons show key + interval
@@ -93,8 +95,6 @@ class ReviewScreen(Screen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "reveal":
             return self.item is not None and not self.revealed
-        if action == "reveal_or_good":
-            return self.item is not None
         if action == "grade":
             return self.item is not None and self.revealed
         if action in ("mark", "flag", "demo"):
@@ -197,13 +197,6 @@ class ReviewScreen(Screen):
     def action_reveal(self) -> None:
         if self.item is not None and not self.revealed:
             self._set_revealed(True)
-
-    async def action_reveal_or_good(self) -> None:
-        """space / enter: show the answer, and on the answer side grade Good (as Anki does)."""
-        if self.item is not None and self.revealed:
-            await self.action_grade(3)
-        else:
-            self.action_reveal()
 
     async def action_study_more(self) -> None:
         backend = self.app.backend
