@@ -23,10 +23,8 @@ CARDS_DIR = Path(__file__).parents[1] / "cards"
 # Topic files not yet rebuilt for issue 9. Their per-file tests are strict xfails: once a file
 # passes, the XPASS fails the run as a reminder to delete it from this set. Empty = the whole deck.
 NOT_YET_REBUILT = {
-    "03-receptive-fields.yaml", "04-activations-init.yaml", "05-losses-optimizers.yaml",
+
     "06-normalization.yaml", "07-regularization-augmentation.yaml",
-    "08-lr-schedules.yaml", "09-data-gpu.yaml", "10-failure-modes.yaml", "11-residual-networks.yaml",
-    "12-architectures.yaml", "13-transfer-learning.yaml", "14-resnet-recipe.yaml",
 }
 FILES = [pytest.param(p, id=p.name, marks=pytest.mark.xfail(strict=True, reason="not yet rebuilt (issue 9)"))
          if p.name in NOT_YET_REBUILT else pytest.param(p, id=p.name)

@@ -14,17 +14,17 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+from studytui.study.drill_cards import DRILL_TOPIC, parse_drill_id
+
+if TYPE_CHECKING:  # the session is only read here; the scheduler imports this module
     from studytui.study.scheduler import StudySession
 
 
 def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> dict[str, Any]:
-    from studytui.study.scheduler import parse_drill_id
-
     # Drill cards are practised from the drill screen, never offered by review: they are counted
     # apart ("drill_cards") so no phantom "drills" topic shows cards "due" that review never shows.
     deck_topics = session.counts_by_topic(now=now, include_drills=False)
-    drill_cards = session.counts_by_topic(now=now).get("drills")
+    drill_cards = session.counts_by_topic(now=now).get(DRILL_TOPIC)
     reviews = session.store.reviews()
     card_reviews = [r for r in reviews if not parse_drill_id(r.card_id)]
     new_limit = session.new_limit(now=now)
