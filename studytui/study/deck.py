@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Iterable, Literal
 
@@ -309,6 +310,18 @@ class _Lines:
         return line_of(self.root, *keys)
 
 
+@lru_cache(maxsize=1)
+def _schema_digest() -> str:
+    """Digest of the code that parses and validates a topic (this module and the cloze rules):
+    a cached topic is only reused by the same code."""
+    from studytui.study import cloze
+
+    digest = hashlib.sha1()
+    for source in (__file__, cloze.__file__):
+        digest.update(Path(source).read_bytes())
+    return digest.hexdigest()
+
+
 def _load_file(path: Path, model: type[Topic], data: bytes) -> tuple[Topic, _Lines]:
     """The validated topic of one file: from the cache when the file is unchanged, else parsed
     (and then cached). YamlFileError carries file:line problems."""
@@ -316,11 +329,11 @@ def _load_file(path: Path, model: type[Topic], data: bytes) -> tuple[Topic, _Lin
 
     text = data.decode("utf-8")
     key = deckcache.file_key(path, data)
-    cached = deckcache.load(path, model, key)
+    cached = deckcache.load(path, model, key, _schema_digest())
     if cached is not None:
         return cached, _Lines(path, text)
     topic, root = load_model_and_tree(path, model, text)
-    deckcache.save(path, topic, key)
+    deckcache.save(path, topic, key, _schema_digest())
     return topic, _Lines(path, text, root)
 
 

@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -39,16 +38,10 @@ def cache_dir() -> Path | None:
     return Path(user_cache_dir("studytui")) / "deck"
 
 
-@lru_cache(maxsize=None)
-def _schema_tag(model: type[BaseModel]) -> str:
-    """Changes whenever the code that defines and validates a topic changes."""
-    import studytui.study.cloze as cloze
-    import studytui.study.deck as deck
-
-    digest = hashlib.sha1(f"{FORMAT}:{model.__qualname__}".encode())
-    for module in (deck, cloze):
-        digest.update(Path(module.__file__).read_bytes())
-    return digest.hexdigest()
+def _schema_tag(model: type[BaseModel], schema: str) -> str:
+    """Changes whenever the code that defines and validates a topic changes (`schema` is the
+    caller's digest of that code)."""
+    return hashlib.sha1(f"{FORMAT}:{model.__qualname__}:{schema}".encode()).hexdigest()
 
 
 def file_key(path: Path, data: bytes) -> dict[str, object]:
@@ -60,7 +53,7 @@ def _entry_path(folder: Path, path: Path) -> Path:
     return folder / (hashlib.sha1(str(path.resolve()).encode()).hexdigest() + ".json")
 
 
-def load(path: Path, model: type[M], key: dict[str, object]) -> M | None:
+def load(path: Path, model: type[M], key: dict[str, object], schema: str) -> M | None:
     """The cached model of `path`, or None when there is no valid entry for this exact file."""
     folder = cache_dir()
     if folder is None:
@@ -68,19 +61,19 @@ def load(path: Path, model: type[M], key: dict[str, object]) -> M | None:
     try:
         raw = _entry_path(folder, path).read_bytes()
         head, _, body = raw.partition(b"\n")
-        if json.loads(head) != {"key": key, "schema": _schema_tag(model)}:
+        if json.loads(head) != {"key": key, "schema": _schema_tag(model, schema)}:
             return None
         return model.model_validate_json(body)
     except (OSError, ValueError, ValidationError):
         return None
 
 
-def save(path: Path, model: BaseModel, key: dict[str, object]) -> None:
+def save(path: Path, model: BaseModel, key: dict[str, object], schema: str) -> None:
     """Remember `model` as the parse of `path` (best effort: any failure leaves no entry)."""
     folder = cache_dir()
     if folder is None:
         return
-    head = json.dumps({"key": key, "schema": _schema_tag(type(model))}, sort_keys=True)
+    head = json.dumps({"key": key, "schema": _schema_tag(type(model), schema)}, sort_keys=True)
     tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
