@@ -28,6 +28,7 @@ times is flagged and suspended, by marks tied to that answer (undo removes them 
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 import json
 import sqlite3
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,7 @@ from fsrs import Rating, Scheduler, State
 from studytui.errors import StudytuiError
 from studytui.study.deck import Card, Deck, load_deck
 from studytui.study.drill_cards import DRILL_FAMILIES, DRILL_LEVELS, DRILL_TOPIC, drill_card_id, parse_drill_id
+from studytui.study.queue import DueIndex, first_fresh
 from studytui.study.replay import LEARNING, RELEARNING, REVIEW, FastScheduler
 from studytui.study.stats import compute_stats
 from studytui.study.store import ReviewRow, Store, from_ms, to_ms
@@ -255,6 +257,9 @@ class StudySession:
         self._signature: tuple[int, int, int, int] = (-1, -1, -1, -1)
         self._token: tuple[int, int] | None = None  # store.change_token() at the last sync
         self._ids_cache: dict[tuple, list[str]] = {}
+        self._index: DueIndex | None = None  # due order of the card states (studytui/study/queue.py)
+        self._by_last_answer: list[tuple[datetime, str]] = []
+        self._fresh_from: dict[tuple, int] = {}  # where the search for a new card may start
         self._replayed_since_snapshot = 0
         self._undo_stack: list[tuple[str, int]] = []  # ("review" | "mark", row id), newest last
         self.problems: list = []  # deck problems found by StudySession.open
@@ -316,14 +321,19 @@ class StudySession:
             return
         if self._signature[0] < 0:  # first sync: start from the snapshot when it is still valid
             self._signature = self._load_snapshot()
+            self._index = None
         last_id, count = self._signature[0], self._signature[1]
         rows = self.store.reviews(after_id=last_id) if last_id >= 0 else []
         if last_id >= 0 and count + len(rows) == sig[1]:  # only appended: apply the new rows
+            if self._index is None:
+                self._rebuild_index()  # states just came from the snapshot
             for row in rows:
                 self._apply(row)
+                self._index.update(row.card_id, self._states[row.card_id])
             replayed = len(rows)
         else:  # something was deleted (undo) or no snapshot: replay everything
             self._states = self._replay_all()
+            self._rebuild_index()
             replayed = sig[1]
         self._load_marks()
         self._signature = sig
@@ -409,6 +419,13 @@ class StudySession:
                 chash, answers, passes, [(from_ms(ms), before, r) for ms, before, r in history])
             for cid, (reps, lapses, first, last_rating, chash, answers, passes, history) in info.items()
         }
+
+    def _rebuild_index(self) -> None:
+        """Index every card state by due time, and by the time of its last answer (today's counts)."""
+        self._index = DueIndex()
+        self._index.rebuild(self._states)
+        self._by_last_answer = sorted((st.history[-1][0], cid) for cid, st in self._states.items() if st.history)
+        self._fresh_from = {}
 
     def _new_state(self, card_id: str) -> CardState:
         return CardState(card_id, FsrsCard(card_id=_fsrs_id(card_id), due=datetime(2000, 1, 1, tzinfo=timezone.utc)))
@@ -504,9 +521,14 @@ class StudySession:
         """(new cards started, review-phase answers) since the study day began."""
         start = self.day_start(now)
         new = reviews = 0
-        for st in self._states.values():
-            if not st.history or st.history[-1][0] < start:
-                continue  # not answered today: skip its (possibly long) history
+        # Cards answered since `start`: those the index saw last answered by then, plus those
+        # answered since it was built; only their newest history entries are read.
+        since = bisect_left(self._by_last_answer, (start, ""))
+        answered = {cid for _, cid in self._by_last_answer[since:]} | (self._index.recent if self._index else set())
+        for cid in answered:
+            st = self._states.get(cid)
+            if st is None or not st.history or st.history[-1][0] < start:
+                continue
             if parse_drill_id(st.card_id):  # drills have their own screen: they use no card budget
                 continue
             for at, before, _ in reversed(st.history):
@@ -564,29 +586,30 @@ class StudySession:
         self._sync()
         now = _utc(now)
         new_today, reviews_today = self._today_counts(now)
-        learning, due, fresh, ahead = [], [], [], []
-        for cid in self.all_card_ids(topic, include_drills):
-            if self._hidden(cid, now):
-                continue
-            st = self._states.get(cid)
-            if st is None:
-                fresh.append(cid)
-            elif st.fsrs.state in (State.Learning, State.Relearning):
-                if st.fsrs.due <= now:
-                    learning.append((st.fsrs.due, cid))
-                elif st.fsrs.due <= now + self.settings.learn_ahead:
-                    ahead.append((st.fsrs.due, cid))
-            elif st.fsrs.due <= now:
-                due.append((st.fsrs.due, cid))
-        if learning:
-            cid = min(learning)[1]
-        elif due and reviews_today < self.settings.reviews_per_day:
-            cid = min(due)[1]
-        elif fresh and new_today < self.settings.new_per_day + self._extra_new_today(now):
-            cid = fresh[0]
-        elif ahead:
-            cid = min(ahead)[1]
-        else:
+        in_deck, drills = self.deck.topic_of, set(self.drill_ids) if include_drills and topic in (None, DRILL_TOPIC) else ()
+
+        def wanted(cid: str) -> bool:
+            if cid in drills:
+                pass
+            elif cid not in in_deck or (topic is not None and in_deck[cid] != topic):
+                return False
+            return not self._hidden(cid, now)
+
+        index = self._index
+        cid = DueIndex.first(index.learning, now, wanted) if index else None
+        if cid is None and reviews_today < self.settings.reviews_per_day and index:
+            cid = DueIndex.first(index.review, now, wanted)
+        if cid is None and new_today < self.settings.new_per_day + self._extra_new_today(now):
+            key = (topic, include_drills, len(self.drill_ids))
+            ids = self._ids_cache.get(key) or self.all_card_ids(topic, include_drills)
+            start = self._fresh_from.get(key, 0)
+            while start < len(ids) and ids[start] in self._states:
+                start += 1  # cards only stop being new (until a full replay rebuilds the index)
+            self._fresh_from[key] = start
+            cid = first_fresh(ids[start:], self._states, wanted)
+        if cid is None and index:
+            cid = DueIndex.first(index.learning, now + self.settings.learn_ahead, wanted, after=now)
+        if cid is None:
             return None
         return self._item(cid, self._states.get(cid))
 

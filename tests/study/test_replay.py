@@ -98,3 +98,87 @@ def test_session_full_replay_equals_answer_by_answer(tmp_path):
                 a.review_passes, a.history) == (b.reps, b.lapses, b.first_review, b.last_rating,
                                                 b.content_hash, b.review_answers, b.review_passes, b.history)
     session.close()
+
+
+def reference_next(session, topic, now, include_drills=True):
+    """The pick by looking at every card (what next_card did before the due index)."""
+    from fsrs import State
+
+    from studytui.study.scheduler import _utc
+
+    now = _utc(now)
+    start = session.day_start(now)
+    new_today = reviews_today = 0
+    for st in session._states.values():
+        if st.card_id.startswith("drill:"):
+            continue
+        for at, before, _ in st.history:
+            if at >= start:
+                new_today += before == "new"
+                reviews_today += before == "review"
+    learning, due, fresh, ahead = [], [], [], []
+    for cid in session.all_card_ids(topic, include_drills):
+        if session._hidden(cid, now):
+            continue
+        st = session._states.get(cid)
+        if st is None:
+            fresh.append(cid)
+        elif st.fsrs.state in (State.Learning, State.Relearning):
+            if st.fsrs.due <= now:
+                learning.append((st.fsrs.due, cid))
+            elif st.fsrs.due <= now + session.settings.learn_ahead:
+                ahead.append((st.fsrs.due, cid))
+        elif st.fsrs.due <= now:
+            due.append((st.fsrs.due, cid))
+    if learning:
+        return min(learning)[1]
+    if due and reviews_today < session.settings.reviews_per_day:
+        return min(due)[1]
+    if fresh and new_today < session.settings.new_per_day + session._extra_new_today(now):
+        return fresh[0]
+    return min(ahead)[1] if ahead else None
+
+
+def test_next_card_from_the_due_index_equals_looking_at_every_card(tmp_path):
+    """Random study days with suspensions, buries, undo and topic filters: the indexed pick is
+    the card a full scan picks, every time."""
+    import random
+
+    from studytui.study.deck import load_deck
+    from studytui.study.scheduler import Settings, StudySession
+    from studytui.study.store import Store
+
+    (tmp_path / "demos").mkdir()
+    (tmp_path / "demos" / "d.py").write_text("")
+    (tmp_path / "cards").mkdir()
+    for t in range(3):
+        cards = "\n".join(f"  - {{id: t{t}-c{i}, q: q{i}?, a: a{i}}}" for i in range(25))
+        (tmp_path / "cards" / f"t{t}.yaml").write_text(f"topic: t{t}\ntitle: T{t}\ndemo: d.py\ncards:\n{cards}\n")
+    deck, problems = load_deck(tmp_path / "cards")
+    assert not problems
+    rng = random.Random(7)
+    session = StudySession(Store.open(tmp_path / "s.db"), deck,
+                           settings=Settings(new_per_day=12, reviews_per_day=30))
+    now = datetime(2026, 3, 1, 9, tzinfo=timezone.utc)
+    picks = 0
+    for step in range(600):
+        now += timedelta(minutes=rng.choice([1, 3, 10, 60, 600, 1440]))
+        topic = rng.choice([None, None, "t0", "t2", "drills"])
+        got = session.next_card(topic, now=now)
+        assert (got.card_id if got else None) == reference_next(session, topic, now), step
+        if got is None:
+            continue
+        picks += 1
+        roll = rng.random()
+        if roll < 0.04:
+            session.suspend(got.card_id, now=now)
+        elif roll < 0.08:
+            session.bury(got.card_id, now=now)
+        elif roll < 0.11:
+            session.undo()
+        elif got.is_drill:
+            session.record_drill(*got.drill, correct=rng.random() < 0.7, now=now)
+        else:
+            session.answer(got.card_id, rng.choice([1, 2, 3, 3, 4]), now=now)
+    assert picks > 300
+    session.close()
