@@ -79,4 +79,7 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
         # SystemExit, not ctx.exit: cli.main runs click with standalone_mode=False, which turns
         # ctx.exit(1) into a return value that is then dropped (exit status 0).
         raise SystemExit(1)
-    click.echo(f"ok: {len(deck.cards)} cards in {len(deck.topics)} topics, {len(drill_files)} drill files")
+    from studytui.words import plural
+
+    click.echo(f"ok: {plural(len(deck.cards), 'card')} in {plural(len(deck.topics), 'topic')}, "
+               f"{plural(len(drill_files), 'drill file')}")
