@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from studytui.calc import blocks
+from studytui.calc import blocks, norms
 from studytui.calc import layers as L
 from studytui.calc.layers import ConvTranspose2d, Layer, fmt_shape
 from studytui.calc.network import Report, analyze
@@ -89,7 +89,10 @@ class SumPool(nn.Module):
 
 def linearize(layer: Layer, shape_in: tuple[int, ...]) -> nn.Module:
     """A torch twin of `layer` whose input gradient marks exactly the pixels each output reads."""
-    if isinstance(layer, (L._Pointwise, L.Dropout)):
+    # Statistics of norms count as constants (see calc/norms.py); softmax over channels is
+    # pointwise in space, and summing its outputs over channels would cancel every gradient.
+    if isinstance(layer, (L._Pointwise, L.Dropout, L._SoftmaxLike, norms.GroupNorm, norms.LayerNorm,
+                          norms.InstanceNorm2d)):
         return nn.Identity()
     if isinstance(layer, L._Pool):
         out = layer.output_shape(shape_in)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from studytui.calc.footprint import AxisMap
 from studytui.calc.layers import (
-    BatchNorm2d, Conv2d, Layer, LayerError, Maps, ReLU, Shape, _int, build_layer, fmt_shape, register,
+    BatchNorm2d, Conv2d, Layer, LayerError, Maps, ReLU, Shape, _int, build_layer, fmt_shape, identity_maps,
+    register,
 )
 from studytui.calc.spec import Call
 
@@ -37,8 +37,6 @@ def chain_maps(named: list[tuple[str, Layer]], io: list[tuple[Shape, Shape]], st
     return maps
 
 
-def _identity() -> Maps:
-    return (AxisMap.identity(), AxisMap.identity())
 
 
 def _as_layer(value, owner: str) -> Layer:
@@ -98,7 +96,7 @@ class Sequential(Composite):
         return sum(layer.macs(a, b) for layer, (a, b) in zip(self.layers, io))
 
     def axis_maps(self, shape: Shape) -> Maps:
-        return self.extend(_identity(), shape)
+        return self.extend(identity_maps(shape), shape)
 
     def extend(self, maps: Maps, shape: Shape) -> Maps:
         _, io = self._walk(shape)
@@ -145,7 +143,7 @@ class ResidualBlock(Composite):
         return sum(l.macs(a, b) for named, io in zip(lists, ios) for (_, l), (a, b) in zip(named, io))
 
     def axis_maps(self, shape: Shape) -> Maps:
-        return self.extend(_identity(), shape)
+        return self.extend(identity_maps(shape), shape)
 
     def extend(self, maps: Maps, shape: Shape) -> Maps:
         # Each path is extended from the running map layer by layer, so every step composes
@@ -158,7 +156,7 @@ class ResidualBlock(Composite):
         short = chain_maps(self.shortcut, short_io, pre if self.shortcut_taps_pre else maps)
         if main is None or short is None:
             return None
-        both = (main[0].union(short[0]), main[1].union(short[1]))
+        both = tuple(m.union(s) for m, s in zip(main, short))
         if None in both:
             return None
         return chain_maps(self.post, post_io, both)
