@@ -45,8 +45,11 @@ class GroupNorm(Layer):
                              f"({self.num_groups})")
 
     def output_shape(self, shape: Shape) -> Shape:
-        if shape[0] != self.num_channels:
+        # torch checks the channel count only against γ/β; without them, any multiple of the groups
+        if self.affine and shape[0] != self.num_channels:
             raise LayerError(f"expects {self.num_channels} channels, gets {shape[0]}")
+        if shape[0] % self.num_groups:
+            raise LayerError(f"GroupNorm: {shape[0]} channels cannot form {self.num_groups} groups")
         return shape
 
     def params(self) -> int:
@@ -123,8 +126,8 @@ class InstanceNorm2d(Layer):
     def output_shape(self, shape: Shape) -> Shape:
         if len(shape) != 3:
             raise LayerError(f"InstanceNorm2d needs a C x H x W input, gets {_describe(shape)}")
-        # torch only warns about a channel mismatch without affine weights; with them it refuses
-        if self.affine and shape[0] != self.num_features:
+        # torch only warns about a channel mismatch without weights or running statistics
+        if (self.affine or self.track_running_stats) and shape[0] != self.num_features:
             raise LayerError(f"expects {self.num_features} channels, gets {shape[0]}")
         if not self.track_running_stats and shape[1] * shape[2] == 1:
             raise LayerError("InstanceNorm2d needs more than one pixel per channel (its statistics are per image)")
