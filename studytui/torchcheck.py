@@ -56,8 +56,31 @@ def measure(report: Report) -> list[dict]:
     return found
 
 
+MEMORY_BUDGET = 2 * 2**30  # bytes the CPU measurement of a receptive field may allocate
+
+
+def cpu_bytes(report: Report) -> int:
+    """What measuring on the CPU in float64 costs: the weights, and each activation with its gradient."""
+    activations = math.prod(report.input) + sum(math.prod(r.output) for r in report.rows)
+    return 8 * (report.params + 2 * activations)
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:,.1f} GB"
+
+
 def verify(report: Report, check_rf: bool = True) -> Verification:
-    """Compare every row of `report` with torch; differences are listed row by row."""
+    """Compare every row of `report` with torch; differences are listed row by row.
+
+    Refuses (one line, StudytuiError) a stack whose torch twin would need more than the memory
+    budget for its weights alone; shapes, parameters and MACs are then measured on the meta
+    device (nothing allocated), and the receptive field on the CPU only within the budget.
+    """
+    biggest = max(report.rows, key=lambda r: r.params, default=None)
+    if biggest is not None and 4 * biggest.params > MEMORY_BUDGET:
+        raise StudytuiError(f"--verify: the torch twin of layer {biggest.index + 1} ({biggest.name}) would need "
+                            f"{_gib(4 * biggest.params)} for its {biggest.params:,} parameters "
+                            f"(budget {_gib(MEMORY_BUDGET)}); nothing was built")
     diffs = []
     for row, got in zip(report.rows, measure(report)):
         for key, mine in (("output", row.output), ("params", row.params), ("macs", row.macs)):
@@ -65,7 +88,10 @@ def verify(report: Report, check_rf: bool = True) -> Verification:
                 shown = (fmt_shape(mine), fmt_shape(got[key])) if key == "output" else (mine, got[key])
                 diffs.append(f"layer {row.index + 1} ({row.name}) {key}: calculator {shown[0]}, torch {shown[1]}")
     rf_note = "not checked"
-    if check_rf:
+    if check_rf and cpu_bytes(report) > MEMORY_BUDGET:
+        rf_note = (f"not measured: the CPU measurement would need {_gib(cpu_bytes(report))} "
+                   f"(budget {_gib(MEMORY_BUDGET)})")
+    elif check_rf:
         rf_diff, rf_note = check_receptive_field(report)
         diffs += rf_diff
     return Verification(not diffs, diffs, rf_note)
@@ -215,7 +241,8 @@ def _fitting_size(layers: list[Layer], c: int, size: tuple[int, ...], max_pixels
         if bigger == size or c * math.prod(bigger) > max_pixels:
             return size
         try:  # a larger input must keep the stack valid and spatial (adaptive pools may not)
-            if analyze((c, *bigger), layers).rows[-1].maps is None:
+            larger = analyze((c, *bigger), layers)
+            if larger.rows[-1].maps is None or cpu_bytes(larger) > MEMORY_BUDGET:
                 return size
         except StudytuiError:
             return size

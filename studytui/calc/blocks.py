@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from studytui.calc.footprint import FieldTooIrregular
 from studytui.calc.layers import (
     BatchNorm2d, Conv2d, Layer, LayerError, Maps, ReLU, Shape, _int, build_layer, fmt_shape, identity_maps,
     register,
@@ -156,7 +157,10 @@ class ResidualBlock(Composite):
         short = chain_maps(self.shortcut, short_io, pre if self.shortcut_taps_pre else maps)
         if main is None or short is None:
             return None
-        both = tuple(m.union(s) for m, s in zip(main, short))
+        try:
+            both = tuple(m.union(s) for m, s in zip(main, short))
+        except FieldTooIrregular as exc:
+            raise LayerError(f"receptive field not computable: {exc}") from None
         if None in both:
             return None
         return chain_maps(self.post, post_io, both)

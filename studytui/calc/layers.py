@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
-from studytui.calc.footprint import AxisMap
+from studytui.calc.footprint import AxisMap, FieldTooIrregular
 from studytui.errors import SpecError
 
 Shape = tuple[int, ...]
@@ -149,13 +149,16 @@ class Layer:
             return None
         if self.spatial and type(self).axis_maps is Layer.axis_maps:
             return maps  # pointwise (activations, BN, dropout): the field does not change
-        step = self.__dict__.get("_step")
-        if step is None or step[0] != shape:  # a layer's own map depends on the input at most
-            step = (shape, self.axis_maps(shape))
-            self._step = step
-        if step[1] is None:
-            return None
-        return tuple(before.then(own) for before, own in zip(maps, step[1]))
+        try:
+            step = self.__dict__.get("_step")
+            if step is None or step[0] != shape:  # a layer's own map depends on the input at most
+                step = (shape, self.axis_maps(shape))
+                self._step = step
+            if step[1] is None:
+                return None
+            return tuple(before.then(own) for before, own in zip(maps, step[1]))
+        except FieldTooIrregular as exc:
+            raise LayerError(f"receptive field not computable: {exc}") from None
 
     def explain(self, shape: Shape) -> dict[str, list[str]]:
         """Worked steps per quantity ("shape", "params", "macs", "rf") for drills."""

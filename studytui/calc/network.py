@@ -119,9 +119,9 @@ def analyze(input_shape, layers, names: list[str] | None = None) -> Report:
         name = label or layer.name
         try:
             out = layer.output_shape(shape)
+            maps = layer.extend(maps, shape)
         except LayerError as exc:
             raise ShapeError(f"layer {i + 1} ({name}){_verb(exc)}") from None
-        maps = layer.extend(maps, shape)
         report.rows.append(Row(i, name, layer, shape, out, layer.params(), layer.macs(shape, out), maps))
         shape = out
     return report

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import ClassVar
 
-from studytui.calc.footprint import AxisMap
+from studytui.calc.footprint import AxisMap, _bounded
 from studytui.calc.layers import Layer, LayerError, Maps, Shape, _describe, _int, fmt_shape, register
 
 UPSAMPLE_MODES = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}  # mode -> spatial dims it takes
@@ -88,6 +88,7 @@ class Upsample(Layer):
         for s in self._factors(shape):
             if s is None:
                 return None
+            _bounded(s)
             taps = tuple(_upsample_taps(self.mode, s, r) for r in range(s))
             maps.append(AxisMap(s, 1, tuple(t[0] for t in taps), tuple(t[-1] for t in taps), taps))
         return tuple(maps)
