@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 from studytui.study.cloze import CLOZE as CLOZE_NOTE
+from studytui.textsafe import clean
 from studytui.study.importing.model import Candidate, ImportedCard, ImportError_, ImportResult, Skipped
 from studytui.study.importing.text import (
     MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, answer_problem, cap, card_id, matching_key, split_hint,
@@ -80,7 +81,8 @@ def finish(candidates: list[Candidate], deck: str, source: str = "") -> ImportRe
     result = ImportResult()
     groups: dict[str, list[tuple[Candidate, str | None]]] = {}
     for c in candidates:
-        question, answer = c.question.strip(), c.answer.strip()
+        # control characters (terminal escapes) are never part of a note worth keeping
+        question, answer = clean(c.question).strip(), clean(c.answer).strip()
         if c.type == "cloze":
             text = _as_cloze(answer)
             if text is None:
