@@ -82,7 +82,7 @@ def _read_collection(db_path: Path, pkg: Path) -> list[Candidate]:
         back = fields[1] if len(fields) > 1 else ""
         if mid in cloze_models:
             extra = "\n\n".join(f for f in fields[1:] if f.strip())
-            out.append(Candidate(n, "", front + (f"\n\n{extra}" if extra else ""), "cloze", str(guid)))
+            out.append(Candidate(n, front, extra, "cloze", str(guid)))
         else:
             out.append(Candidate(n, front, back, "basic", str(guid)))
     return out

@@ -84,11 +84,11 @@ def finish(candidates: list[Candidate], deck: str, source: str = "") -> ImportRe
         # control characters (terminal escapes) are never part of a note worth keeping
         question, answer = clean(c.question).strip(), clean(c.answer).strip()
         if c.type == "cloze":
-            text = _as_cloze(answer)
+            text = _as_cloze(question)
             if text is None:
                 result.skipped.append(Skipped(c.line, "cloze note without deletions", source))
                 continue
-            c = Candidate(c.line, text, "", "cloze", c.key)
+            c = Candidate(c.line, text, answer, "cloze", c.key)  # the answer side: extra text
             problem = None
         else:
             hint, rest = split_hint(answer)

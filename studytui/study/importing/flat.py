@@ -63,7 +63,7 @@ def parse_anki_text(text: str) -> list[Candidate]:
         front = fields[0] if fields else ""
         back = fields[1] if len(fields) > 1 else ""
         if _CLOZE.search(front):
-            out.append(Candidate(line, "", front if not back.strip() else f"{front}\n\n{back}", "cloze"))
+            out.append(Candidate(line, front, back, "cloze"))
         else:
             out.append(Candidate(line, front, back))
     return out
@@ -98,9 +98,9 @@ def parse_mochi(text: str) -> list[Candidate]:
         front = "\n".join(body if split is None else body[:split]).strip()
         back = "\n".join(body[split + 1:] if split is not None else []).strip()
         if _CLOZE.search(front):
-            out.append(Candidate(start + 1, "", front + (f"\n\n{back}" if back else ""), "cloze", meta["card_id"]))
+            out.append(Candidate(start + 1, front, back, "cloze", meta["card_id"]))
         else:
-            question = clean_question(front) if "\n" not in front else front
+            question = clean_question(front.lstrip("#").strip()) if "\n" not in front else front
             out.append(Candidate(start + 1, question, back, "basic", meta["card_id"]))
         i = k
     return out

@@ -41,6 +41,7 @@ BOLD_LEAD = re.compile(r"^(?:\*\*|__)(.{1,600}?)(?:\*\*|__)(.*)$", re.S)
 SR_SEPARATORS = (":::", "::", " >> ", " ;; ")
 CLOZE = re.compile(r"\{\{c\d{1,3}::")
 HIGHLIGHT = re.compile(r"==([^=\n]{1,300})==")
+_HINT_LINE = re.compile(r"^\s*(?:[*_]{1,2})?\s*Hint\s*[:.]", re.I)
 CODE_SPAN = re.compile(r"`[^`\n]{0,500}`")
 
 
@@ -130,12 +131,17 @@ class MarkdownParser:
             self.emit(o.line, clean_question(question) if "\n" not in question.strip() else question.strip(), answer)
             return
         question = o.question
+        hint = ""
         if o.q_more:
-            question = clean_question("\n".join([question, *o.q_more]))
+            at = next((k for k, line in enumerate(o.q_more) if _HINT_LINE.match(line)), len(o.q_more))
+            hint = "\n".join(o.q_more[at:])
+            question = clean_question("\n".join([question, *o.q_more[:at]]))
         body = self.src.lines(o.a_start, o.a_end) if o.a_start >= 0 else ""
         if o.kind in ("item1", "block", "sr", "qline", "label") and body:
             body = textwrap.dedent(body)
         answer = "\n".join(x for x in (o.a_head, body) if x.strip())
+        if hint:
+            answer = f"{hint}\n\n{answer}"
         self.emit(o.line, question, answer)
 
     def extend(self, b: Block) -> None:
@@ -251,8 +257,11 @@ class MarkdownParser:
             assert o is not None
             if o.kind == "label" and o.q_more:
                 self.close()  # the question under a label is one paragraph; no answer followed
-            elif o.kind == "qline" and o.q_paragraphs >= 1:
-                self.close()
+            elif o.kind == "qline" and (o.q_paragraphs >= 1 or ends_like_question(o.question)
+                                         or (o.q_more and _HINT_LINE.match(o.q_more[-1]))):
+                o.awaiting_mark = False  # `Q: ...?` then the answer paragraph, without an `A:` label
+                self.extend(b)
+                return
             else:
                 o.q_more.extend(lines)
                 o.q_paragraphs += 1
@@ -335,7 +344,7 @@ class MarkdownParser:
             if o is not None and o.kind in ("block", "item1") and not o.has_answer():
                 return False  # the answer of a question just asked, highlighted
             self.close()
-            self.emit(b.start, "", b.text.strip(), "cloze")
+            self.emit(b.start, b.text.strip(), "", "cloze")
             return True
         if has_card_tag(first):
             self.close()
@@ -437,7 +446,7 @@ class MarkdownParser:
                 skip_next = False
                 continue
             if CLOZE.search(it.text) or (HIGHLIGHT.search(CODE_SPAN.sub("", it.text)) and not it.children):
-                self.emit(it.start, "", self._item_text(it), "cloze")
+                self.emit(it.start, self._item_text(it), "", "cloze")
                 continue
             q = self.item_question(it)
             if q is None:

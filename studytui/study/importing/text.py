@@ -35,7 +35,8 @@ QA_SECTION = re.compile(r"\bQ\s*&\s*A\b|\bQ\s*/\s*A\b|\bquestions?\b|\binterview
 _TRAIL_LINK = re.compile(r"\s*\[?\[[^\[\]\n]{0,200}\]\([^()\s]{0,2000}\)\]?\s*$")
 _TRAIL_WIKI = re.compile(r"\s*\[\[[^\[\]\n]{0,200}\]\]\s*$")
 _TRAIL_TAG = re.compile(r"\s+#[\w/-]{1,60}\s*$")
-_CARD_TAG = re.compile(r"(?:^|\s)#(?:card|cards|flashcards?|anki|reverse)\b(?:/[\w/-]*)?", re.I)
+# `#card` / `#flashcard` at the end of the line mark a card (`#flashcards` alone tags a deck)
+_CARD_TAG = re.compile(r"(?:^|\s)#(?:card|flashcard)(?:/[\w/-]*)?(?=(?:\s+#[\w/-]+)*\s*$)", re.I)
 _SR_COMMENT = re.compile(r"<!--SR:[^>]{0,300}-->")
 _LEAD_LABEL = re.compile(
     r"^\s{0,3}(?:[-*+]\s+)?(?:[*_]{1,2})?\s*(?:Q|Ques|Question)\s*\d{0,4}\s*[:.)\-]\s*(?:[*_]{1,2})?\s*[:.]?\s*", re.I)
