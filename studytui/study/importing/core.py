@@ -65,8 +65,13 @@ def candidates_for(path: Path) -> list[Candidate]:
 def _as_cloze(text: str) -> str | None:
     """Cloze text with deletions numbered from c1 (`==x==` highlights become deletions)."""
     if not CLOZE_NOTE.search(text):
-        count = iter(range(1, 1000))
-        text = _HIGHLIGHT.sub(lambda m: "{{c%d::%s}}" % (next(count), m.group(1)), text)
+        count = iter(range(1, 1000))  # cloze numbers have at most three digits; later highlights stay text
+
+        def deletion(m: re.Match[str]) -> str:
+            n = next(count, None)
+            return m.group(0) if n is None else "{{c%d::%s}}" % (n, m.group(1))
+
+        text = _HIGHLIGHT.sub(deletion, text)
     numbers = sorted({int(m.group(1)) for m in CLOZE_NOTE.finditer(text)})
     if not numbers:
         return None

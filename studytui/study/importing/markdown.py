@@ -31,17 +31,18 @@ from studytui.study.importing.text import (
 )
 
 QLINE = re.compile(
-    r"^\s*(?:[-*+]\s+|\d{1,4}[.)]\s+)?(?:(?:\*\*|__|\*|_)\s*(?:Q|Ques|Question)\s*\d{0,4}\s*[:.)]?\s*(?:\*\*|__|\*|_)"
-    r"\s*[:.]?|(?:Q|Question)\s*\d{0,4}\s*:)\s*(.*)$", re.I)
-INLINE_ANSWER = re.compile(r"\s(?:\*\*|__)\s*(?:A|Answer)\s*[:.]\s*(?:\*\*|__)\s*|\s(?:A|Answer):\s+", re.I)
-Q_PREFIX = re.compile(r"^(?:Q|Question)\s*(\d{1,4})?\s*[:.)\-]\s*(.+)$", re.I | re.S)
-NUMBERED = re.compile(r"^\s*\d{1,4}\s*[.)．）]\s*(.+)$", re.S)
+    r"^\s{0,8}(?:[-*+]\s{1,4}|\d{1,4}[.)]\s{1,4})?(?:(?:\*\*|__|\*|_)\s{0,4}(?:Q|Ques|Question)\s{0,4}\d{0,4}\s{0,4}[:.)]?"
+    r"\s{0,4}(?:\*\*|__|\*|_)\s{0,4}[:.]?|(?:Q|Question)\s{0,4}\d{0,4}\s{0,4}:)[ \t]{0,8}(.*)$", re.I)
+INLINE_ANSWER = re.compile(r"\s(?:\*\*|__)\s{0,4}(?:A|Answer)\s{0,4}[:.]\s{0,4}(?:\*\*|__)[ \t]{0,8}|\s(?:A|Answer):[ \t]{1,8}",
+                           re.I)
+Q_PREFIX = re.compile(r"^(?:Q|Question)\s{0,4}(\d{1,4})?\s{0,4}[:.)\-]\s{0,8}(.+)$", re.I | re.S)
+NUMBERED = re.compile(r"^\s{0,8}\d{1,4}\s{0,4}[.)．）]\s{0,8}(.+)$", re.S)
 LABEL = re.compile(r"^(?:\*\*|__)([^*_\n]{0,200}\bquestions?\b[^*_\n]{0,200})(?:\*\*|__)\s*:?\s*$", re.I)
 BOLD_LEAD = re.compile(r"^(?:\*\*|__)(.{1,600}?)(?:\*\*|__)(.*)$", re.S)
 SR_SEPARATORS = (":::", "::", " >> ", " ;; ")
 CLOZE = re.compile(r"\{\{c\d{1,3}::")
 HIGHLIGHT = re.compile(r"==([^=\n]{1,300})==")
-_HINT_LINE = re.compile(r"^\s*(?:[*_]{1,2})?\s*Hint\s*[:.]", re.I)
+_HINT_LINE = re.compile(r"^\s{0,8}(?:[*_]{1,2})?\s{0,4}Hint\s{0,4}[:.]", re.I)
 CODE_SPAN = re.compile(r"`[^`\n]{0,500}`")
 
 

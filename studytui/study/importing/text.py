@@ -32,28 +32,34 @@ QA_SECTION = re.compile(r"\bQ\s*&\s*A\b|\bQ\s*/\s*A\b|\bquestions?\b|\binterview
                         r"\bviva\b|\breview\b", re.I)
 
 # Trailing decorations after the "?": links `[src](url)` / `[[src](url)]`, tags, emoji, emphasis.
-_TRAIL_LINK = re.compile(r"\s*\[?\[[^\[\]\n]{0,200}\]\([^()\s]{0,2000}\)\]?\s*$")
-_TRAIL_WIKI = re.compile(r"\s*\[\[[^\[\]\n]{0,200}\]\]\s*$")
-_TRAIL_TAG = re.compile(r"\s+#[\w/-]{1,60}\s*$")
+# Every quantifier that can meet a long run of spaces is bounded: no regex here is quadratic.
+_TRAIL_LINK = re.compile(r"[ \t]{0,8}\[?\[[^\[\]\n]{0,200}\]\([^()\s]{0,2000}\)\]?[ \t]{0,8}$")
+_TRAIL_WIKI = re.compile(r"[ \t]{0,8}\[\[[^\[\]\n]{0,200}\]\][ \t]{0,8}$")
+_TRAIL_TAG = re.compile(r"[ \t]{1,8}#[\w/-]{1,60}[ \t]{0,8}$")
+TAIL = 3000  # trailers are looked for in the last characters only
 # `#card` / `#flashcard` at the end of the line mark a card (`#flashcards` alone tags a deck)
-_CARD_TAG = re.compile(r"(?:^|\s)#(?:card|flashcard)(?:/[\w/-]*)?(?=(?:\s+#[\w/-]+)*\s*$)", re.I)
+_CARD_TAG = re.compile(r"(?:^|\s)#(?:card|flashcard)(?:/[\w/-]{0,60})?(?=(?:[ \t]{1,8}#[\w/-]{1,60}){0,8}[ \t]{0,8}$)",
+                       re.I | re.M)
 _SR_COMMENT = re.compile(r"<!--SR:[^>]{0,300}-->")
 _LEAD_LABEL = re.compile(
-    r"^\s{0,3}(?:[-*+]\s+)?(?:[*_]{1,2})?\s*(?:Q|Ques|Question)\s*\d{0,4}\s*[:.)\-]\s*(?:[*_]{1,2})?\s*[:.]?\s*", re.I)
+    r"^\s{0,3}(?:[-*+]\s{1,4})?(?:[*_]{1,2})?\s{0,4}(?:Q|Ques|Question)\s{0,4}\d{0,4}\s{0,4}[:.)\-]\s{0,4}(?:[*_]{1,2})?"
+    r"\s{0,4}[:.]?\s{0,4}", re.I)
 ANSWER_LABEL = re.compile(
-    r"^\s{0,3}(?:>\s*)?(?:[-*+]\s+)?(?:[*_]{1,2})?\s*(?:(?:A|Ans|Answer|Solution)\s*(?:[:.]\s*(?:[*_]{1,2})|"
-    r"(?:[*_]{1,2})\s*[:.]?|[:.](?!\d))|(?:A|Ans|Answer)\s*\d{1,4}\s*(?:[:)]\s*(?:[*_]{1,2})|(?:[*_]{1,2})\s*[:.]?|[:)]))"
-    r"\s*", re.I)
-_HINT = re.compile(r"^\s{0,3}(?:[-*+]\s+)?(?:[*_]{1,2})?\s*Hint\s*(?:[:.]\s*(?:[*_]{1,2})|(?:[*_]{1,2})\s*:?|:)", re.I)
-_LINK_ONLY = re.compile(r"^(?:\s*(?:[-*+]\s+)?(?:<?https?://\S+>?|\[[^\]\n]*\]\([^()\s]*\)|\[\[[^\]\n]*\]\])\s*[.;,]?\s*)+$")
+    r"^\s{0,3}(?:>\s{0,4})?(?:[-*+]\s{1,4})?(?:[*_]{1,2})?\s{0,4}(?:(?:A|Ans|Answer|Solution)\s{0,4}(?:[:.]\s{0,4}"
+    r"(?:[*_]{1,2})|(?:[*_]{1,2})\s{0,4}[:.]?|[:.](?!\d))|(?:A|Ans|Answer)\s{0,4}\d{1,4}\s{0,4}(?:[:)]\s{0,4}(?:[*_]{1,2})|"
+    r"(?:[*_]{1,2})\s{0,4}[:.]?|[:)]))[ \t]{0,8}", re.I)
+_HINT = re.compile(r"^\s{0,3}(?:[-*+]\s{1,4})?(?:[*_]{1,2})?\s{0,4}Hint\s{0,4}(?:[:.]\s{0,4}(?:[*_]{1,2})|(?:[*_]{1,2})\s{0,4}:?|:)",
+                   re.I)
+_LINKS = re.compile(r"<?https?://[^\s<>]{1,2000}>?|\[\[[^\[\]\n]{0,500}\]\]|\[[^\[\]\n]{0,500}\]\([^()\s]{0,2000}\)")
 _PLACEHOLDERS = {
     "", "answer", "answer here", "your answer", "your answer here", "todo", "tbd", "tbc", "to do", "...", "…",
     "coming soon", "wip", "fill in", "fill me in", "n/a", "na", "-", "?", "add answer", "write answer here",
     "answer goes here", "ans", "a", "solution", "xxx",
 }
 _HTML_WRAPPERS = re.compile(r"</?(?:details|p|div|span)\b[^<>]{0,500}>|<br\s*/?>", re.I)
-_GENERIC_SUMMARY = re.compile(r"^\W*(?:show|hide|click|see|view|reveal|toggle)?\s*(?:the\s+)?(?:answer|solution|"
-                              r"explanation|details|more|expand|spoiler|hint)s?\b.{0,30}$", re.I)
+_GENERIC_SUMMARY = re.compile(r"^\W{0,8}(?:(?:show|hide|click|see|view|reveal|toggle)\s{1,4})?(?:the\s{1,4})?(?:here\s{1,4})?"
+                              r"(?:for\s{1,4})?(?:to\s{1,4})?(?:\w{1,10}\s{1,4})?(?:answer|solution|explanation|details|"
+                              r"more|expand|spoiler|hint)s?\b.{0,30}$", re.I)
 
 
 def matching_key(text: str) -> str:
@@ -93,6 +99,8 @@ def strip_emphasis(text: str) -> str:
 def strip_trailers(text: str) -> str:
     """The question without what trails it: source links, tags, SR comments, emphasis marks."""
     text = _SR_COMMENT.sub("", text).rstrip()
+    if len(text) > TAIL:
+        return text[:-TAIL] + strip_trailers(text[-TAIL:]) if text[-TAIL:].strip() else text.rstrip()
     for _ in range(6):  # a few decorations in a row: `Q? 👶 [[src](u)] #card`
         before = text
         text = _TRAIL_LINK.sub("", text)
@@ -106,6 +114,8 @@ def strip_trailers(text: str) -> str:
 
 def _core(text: str) -> str:
     """For detection only: NFKC, no trailers, no emphasis, no trailing emoji or symbols."""
+    if len(text) > 2 * TAIL:
+        text = text[:200] + " " + text[-TAIL:]
     text = strip_trailers(unicodedata.normalize("NFKC", text.translate(INVISIBLE)))
     text = strip_emphasis(text).rstrip("*_ ")
     end = len(text)
@@ -141,7 +151,7 @@ def has_card_tag(text: str) -> bool:
 
 def clean_question(text: str) -> str:
     """A question as one tidy string: labels, trailing links and tags out, soft breaks -> spaces."""
-    text = _CARD_TAG.sub(" ", text.translate(INVISIBLE))
+    text = _CARD_TAG.sub(" ", text[:2 * MAX_QUESTION_CHARS].translate(INVISIBLE))
     text = _LEAD_LABEL.sub("", text, count=1)
     lines = [line.strip() for line in text.split("\n")]
     text = " ".join(line for line in lines if line)
@@ -175,7 +185,7 @@ def drop_wrapper_html(text: str) -> str:
         gt = lower.find(">", i)
         inner = re.sub(r"<[^<>]{0,200}>", "", text[gt + 1:j]).strip() if 0 <= gt < j else ""
         out.append(text[pos:i])
-        if inner and not _GENERIC_SUMMARY.match(inner):
+        if inner and not generic_summary(inner):
             out.append(f"**{inner}**")
         pos = j + len("</summary>")
     out.append(text[pos:])
@@ -197,7 +207,7 @@ def summary_question(html: str) -> tuple[str, int] | None:
 
 
 def generic_summary(text: str) -> bool:
-    return bool(_GENERIC_SUMMARY.match(text.strip()))
+    return len(text) < 200 and bool(_GENERIC_SUMMARY.match(text.strip()))
 
 
 def answer_problem(answer: str) -> str | None:
@@ -208,7 +218,7 @@ def answer_problem(answer: str) -> str | None:
         return "no answer"
     if key in _PLACEHOLDERS or key.rstrip(":") in _PLACEHOLDERS:
         return "placeholder answer"
-    if _LINK_ONLY.match(body[:5000]) and len(body) < 5000:
+    if is_link_only(body):
         return "answer is only a link"
     if _HINT.match(body) and "\n\n" not in body.strip():
         return "only a hint, no answer"
@@ -216,7 +226,10 @@ def answer_problem(answer: str) -> str | None:
 
 
 def is_link_only(text: str) -> bool:
-    return bool(text.strip()) and len(text) < 3000 and bool(_LINK_ONLY.match(text.strip()))
+    """Nothing but links (and list marks or punctuation between them)."""
+    if not text.strip() or len(text) > 5000 or ("http" not in text and "](" not in text and "[[" not in text):
+        return False
+    return not _LINKS.sub(" ", text).strip(" \t\n-*+.;,:")
 
 
 def cap(text: str, limit: int) -> tuple[str, bool]:
