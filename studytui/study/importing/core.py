@@ -89,7 +89,8 @@ def finish(candidates: list[Candidate], deck: str, source: str = "") -> ImportRe
         # control characters (terminal escapes) are never part of a note worth keeping
         question, answer = clean(c.question).strip(), clean(c.answer).strip()
         if c.type == "cloze":
-            text = _as_cloze(question)
+            # capped first: matching deletions is quadratic on many unclosed `{{c1::` openers
+            text = _as_cloze(question[:MAX_QUESTION_CHARS * 2])
             if text is None:
                 result.skipped.append(Skipped(c.line, "cloze note without deletions", source))
                 continue
