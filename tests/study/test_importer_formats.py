@@ -114,3 +114,16 @@ def test_labels_links_and_html_are_cleaned_but_unicode_is_kept():
     (card,) = r.cards
     assert card.question == "What is R² for a fit?"
     assert card.answer == "The share of variance explained (10⁻³ is small)."
+
+
+def test_big_files_parsed_in_pieces_give_the_same_cards(monkeypatch):
+    from studytui.study.importing import blocks
+
+    one = "### {n}. What does block {n} print?\n\n```python\n# a comment, not a heading\nprint({n})\n```\n\n"
+    text = "".join(one.format(n=n) for n in range(200))
+    whole = parse_markdown(text, deck="t")
+    monkeypatch.setattr(blocks, "PIECE_CHARS", 300)  # cut often, fences included
+    assert len(list(blocks.pieces(text))) > 10
+    cut = parse_markdown(text, deck="t")
+    assert [(c.line, c.question, c.answer) for c in cut.cards] == [(c.line, c.question, c.answer) for c in whole.cards]
+    assert len(cut.cards) == 200 and cut.skipped == []

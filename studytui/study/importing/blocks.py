@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Iterator
 
 PIECE_CHARS = 256 * 1024
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")  # used with .match(text, pos): no `^` (it would not match at pos)
 _ATX = re.compile(r"^#{1,6}(?:[ \t]|$)")
 
 
