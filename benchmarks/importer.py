@@ -28,7 +28,16 @@ from studytui.study.importing import parse_markdown  # noqa: E402
 IMPORT_GOAL_S, IMPORT_GOAL_MB, START_GOAL_S = 20.0, 300, 1.0
 
 
+FILLER = ("\nIn practice, check the shapes with a quick forward pass on a dummy batch, compare the count of "
+          "parameters with the paper's table, and keep a note of what surprised you for the exam. "
+          "Redo the arithmetic by hand once, then let the calculator confirm it.\n")
+
+
 def one_question(i: int) -> str:
+    return _question(i) + FILLER
+
+
+def _question(i: int) -> str:
     kind = i % 5
     if kind == 0:
         return (f"### {i + 1}. What is the output size for case {i}? [[src](https://example.org/{i})]\n\n"
