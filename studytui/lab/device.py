@@ -1,4 +1,4 @@
-"""Where the demos run: CUDA when there is one (bf16 autocast, channels_last), else the CPU.
+"""Where the demos run: CUDA when there is one (bf16/fp16 autocast, channels_last), else the CPU.
 
     dev = pick_device()                   # or pick_device("cpu", amp="off", compile=True)
     model = dev.prepare(model)            # .to(device), channels_last on CUDA, torch.compile
@@ -27,12 +27,18 @@ class Device:
 
     device: torch.device
     amp_dtype: torch.dtype | None = None  # autocast dtype, None = full fp32
-    channels_last: bool = False  # NHWC layout: faster convs on tensor cores and with oneDNN on CPU
+    channels_last: bool = False  # NHWC layout: faster convs on tensor cores (CUDA only, see pick_device)
     compile: bool = False
 
     @property
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
+
+    @property
+    def log_every(self) -> int:
+        """Steps between reads of the loss back to the host: 1 on the CPU (free), 25 on a GPU,
+        so the GPU is not made to wait for Python every step (see train.StepMeter)."""
+        return 25 if self.is_cuda else 1
 
     def autocast(self):
         """Context manager for the forward pass: mixed precision if enabled, else nothing."""
@@ -44,14 +50,20 @@ class Device:
         """A GradScaler, enabled only for fp16 (bf16 has fp32's range and needs none)."""
         return torch.amp.GradScaler(self.device.type, enabled=self.amp_dtype == torch.float16)
 
-    def prepare(self, model: nn.Module) -> nn.Module:
-        """Move the model to the device, in channels_last layout on CUDA, compiled if asked."""
+    def prepare(self, model: nn.Module, compile: bool | None = None) -> nn.Module:
+        """Move the model to the device, in channels_last layout on CUDA, compiled if asked.
+
+        With DDP, pass compile=False here, wrap in DistributedDataParallel, then call
+        `dev.compiled(ddp_model)`: compiling the wrapper lets DDP overlap communication with
+        the backward pass.
+        """
         model = model.to(self.device)
         if self.channels_last:
             model = model.to(memory_format=torch.channels_last)
-        if self.compile:
-            model = torch.compile(model)
-        return model
+        return torch.compile(model) if (self.compile if compile is None else compile) else model
+
+    def compiled(self, model: nn.Module) -> nn.Module:
+        return torch.compile(model) if self.compile else model
 
     def layout(self, x: torch.Tensor) -> torch.Tensor:
         """Put an image batch in the layout the model expects."""
@@ -70,7 +82,7 @@ class Device:
 def pick_device(name: str = "auto", amp: str = "auto", compile: bool = False) -> Device:
     """CUDA if present (or asked for), else CPU with one torch thread per core.
 
-    amp: "auto" = bf16 on CUDA and fp32 on CPU; "bf16", "fp16" or "off" to choose.
+    amp: "auto" = bf16 on Ampere+ GPUs, fp16 on older ones, fp32 on CPU; "bf16", "fp16" or "off".
     """
     from studytui.errors import StudytuiError
 
@@ -88,9 +100,30 @@ def pick_device(name: str = "auto", amp: str = "auto", compile: bool = False) ->
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     else:
-        torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
-    dtype = {"auto": torch.bfloat16 if device.type == "cuda" else None, "bf16": torch.bfloat16, "fp16": torch.float16, "off": None}[amp]
-    return Device(device=device, amp_dtype=dtype, channels_last=True, compile=compile)
+        torch.set_num_threads(cpu_threads())
+    dtype = {"auto": _auto_amp(device), "bf16": torch.bfloat16, "fp16": torch.float16, "off": None}[amp]
+    # channels_last on CUDA only: on CPU a 1x1 stride-2 conv's backward in NHWC hangs (2 threads)
+    # or crashes (1 thread) with torch 2.14, and oneDNN gains little for nets this small anyway
+    return Device(device=device, amp_dtype=dtype, channels_last=device.type == "cuda", compile=compile)
+
+
+def cpu_threads() -> int:
+    """Torch threads for this process: $OMP_NUM_THREADS when set (torchrun sets 1 per rank),
+    else one per core this process may use."""
+    env = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cores or 1)
+
+
+def _auto_amp(device: torch.device) -> torch.dtype | None:
+    """bf16 where the GPU has bf16 tensor cores (Ampere, sm_80, and newer), fp16 + GradScaler on
+    older GPUs (T4, V100, P100), fp32 on the CPU."""
+    if device.type != "cuda":
+        return None
+    major, _ = torch.cuda.get_device_capability(device)
+    return torch.bfloat16 if major >= 8 else torch.float16
 
 
 @dataclass

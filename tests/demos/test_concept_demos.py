@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from studytui.lab.procs import kill_group
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMOS = {
     "residual_vs_plain": [],
@@ -32,26 +34,29 @@ TIMEOUT_S = 600  # generous: the CI machine may be shared; a normal run takes we
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Start every demo with --tiny; return name -> (process, out dir). Waited on lazily."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
     started = {}
     for name, extra in DEMOS.items():
         out = tmp_path_factory.mktemp(name)
         proc = subprocess.Popen(
             [sys.executable, str(ROOT / "demos" / f"{name}.py"), "--tiny", "--out", str(out), *extra],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,  # a timeout kills the demo and anything it started
         )
         started[name] = (proc, out)
     yield started
     for proc, _ in started.values():
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        kill_group(proc)
 
 
 def finished(runs, name: str) -> tuple[str, Path, dict]:
     """(output text, out dir, summary.json) of a demo that exited 0 and saved its PNGs."""
     proc, out = runs[name]
-    text, _ = proc.communicate(timeout=TIMEOUT_S)
+    try:
+        text, _ = proc.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        raise
     assert proc.returncode == 0, f"{name} exited {proc.returncode}:\n{text[-3000:]}"
     assert "Traceback" not in text
     assert re.search(rf"^RESULT {name}: ", text, re.M), text[-2000:]

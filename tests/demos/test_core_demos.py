@@ -10,15 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from studytui.lab.procs import run_group
 from studytui.paths import DEMOS_DIR, PROJECT_ROOT
 
 CORE_DEMOS = ["onecycle", "lr_finder", "cnn_cifar10", "resnet", "run_experiments"]
 
 
-def run(args: list[str], env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "MPLBACKEND": "Agg", **(env or {})}
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT, env=full_env)
-    return proc
+def run(args: list[str], env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run a demo; on timeout its whole process group is killed (nothing keeps training)."""
+    # one torch thread: on a shared 2-core machine two threads per demo oversubscribe the cores
+    full_env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", **(env or {})}
+    return run_group(args, timeout=timeout, cwd=PROJECT_ROOT, env=full_env)
 
 
 def demo(name: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -114,6 +116,9 @@ def test_missing_dataset_is_one_line(tmp_path):
 def test_resnet_resume_matches_uninterrupted_run(tmp_path):
     common = ["--tiny", "--config", "resnet18_cifar", "--set", "cutmix_alpha=1.0", "--set", "drop_path=0.1", "--seed", "3"]
     whole = demo("resnet", *common, "--out", str(tmp_path / "whole"), "--export-onnx", str(tmp_path / "m.onnx"))
+    # the tiny ResNet finishes on the CPU: no channels_last there (its backward hangs on CPU)
+    device_line = next(line for line in whole.stdout.splitlines() if line.startswith("device: "))
+    assert device_line.startswith("device: cpu") and "channels_last" not in device_line
     demo("resnet", *common, "--out", str(tmp_path / "split"), "--stop-after", "1")
     first = json.loads((tmp_path / "split" / "summary.json").read_text())
     assert first["epochs_done"] == 1
@@ -126,6 +131,11 @@ def test_resnet_resume_matches_uninterrupted_run(tmp_path):
     ha = json.loads((tmp_path / "whole" / "history.json").read_text())
     hb = json.loads((tmp_path / "split" / "history.json").read_text())
     assert [s["loss"] for s in ha["steps"]] == [s["loss"] for s in hb["steps"]]
+    # a changed recipe is not resumed silently
+    changed = run([sys.executable, str(DEMOS_DIR / "resnet.py"), *common, "--set", "label_smoothing=0.3",
+                   "--out", str(tmp_path / "split"), "--resume"])
+    assert changed.returncode == 1 and "Traceback" not in changed.stderr
+    assert changed.stderr.startswith("error: --resume:") and "label_smoothing 0.1 -> 0.3" in changed.stderr
     if "exported ONNX" in whole.stdout:
         onnx = pytest.importorskip("onnx")
         onnx.checker.check_model(onnx.load(str(tmp_path / "m.onnx")))
