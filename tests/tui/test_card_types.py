@@ -81,3 +81,41 @@ async def test_essay_ticks_decide_the_grade_in_the_log(typed, workdir):
         await pilot.press("enter")
         await settle(pilot, lambda: len(_reviews(workdir / "study.db")) == before + 1)
         assert _reviews(workdir / "study.db")[-1] == ("tx-residual-essay", 2)  # half the points: Hard
+
+
+async def test_exam_essay_earns_partial_credit_in_the_report(typed, workdir):
+    from textual.widgets import DataTable, Input, Static
+
+    app = typed(screen="exam", questions=8, minutes=30, seed=4)  # all 4 notes of the deck + 4 drills
+    async with app.run_test(size=(100, 32)) as pilot:
+        exam = app.screen
+        await settle(pilot, lambda: exam.current == 0)
+        assert sum(q.essay for q in exam.questions) == 1
+        for i, q in enumerate(exam.questions):
+            await settle(pilot, lambda: exam.current == i)
+            if q.essay:
+                await pilot.press("space")
+                await settle(pilot, lambda: exam.query_one("#rubric-panel").display)
+                await pilot.press("y")  # self-grading is not how an essay is scored
+                assert q.correct is None
+                await pilot.press("1", "4", "enter")  # two of the four points
+            elif q.card is not None:
+                if q.card.card.type == "cloze":
+                    assert "[" in exam.query_one("#question", Markdown).source  # the blank
+                await pilot.press("space", "y")
+            else:
+                exam.query_one("#exam-input", Input).focus()
+                await pilot.press(*q.problem.answer_text, "enter")
+                await settle(pilot, lambda: q.correct is not None)
+                await pilot.press("enter")
+        await settle(pilot, lambda: exam.done and exam.query_one("#report-table", DataTable).row_count)
+        essay = next(q for q in exam.questions if q.essay)
+        assert essay.points == (2, 4) and essay.score == 0.5
+        report = str(exam.query_one("#report-text", Static).render())
+        assert "Score 7.5/8" in report
+        assert "tx-residual-essay: 2 of 4 rubric points = 50% credit" in report
+        table = exam.query_one("#report-table", DataTable)
+        assert table.get_row_at(0)[:3] == ["card-types", "3.5", "4"]  # lowest score first
+    with sqlite3.connect(workdir / "study.db") as conn:
+        saved = dict(conn.execute("SELECT topic, correct FROM exam_topic").fetchall())
+    assert saved["card-types"] == 3.5
