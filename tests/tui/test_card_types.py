@@ -119,3 +119,21 @@ async def test_exam_essay_earns_partial_credit_in_the_report(typed, workdir):
     with sqlite3.connect(workdir / "study.db") as conn:
         saved = dict(conn.execute("SELECT topic, correct FROM exam_topic").fetchall())
     assert saved["card-types"] == 3.5
+
+
+async def test_search_finds_a_cloze_note_by_its_hidden_words(typed):
+    app = typed(screen="home")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "home" and app.screen.data is not None)
+        await pilot.press("slash")
+        await settle(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
+        await pilot.press(*"averages over n")  # "N, H and W" is hidden on the front of item c1
+        from textual.command import CommandList
+
+        hits = app.screen.query_one(CommandList)
+        await settle(pilot, lambda: hits.option_count == 1)  # the note once, not one hit per deletion
+        await pilot.press("down", "enter")
+        await settle(pilot, lambda: app.screen.id == "card-preview")
+        preview = app.screen
+        assert preview.card[0] == "tx-norm-axes"
+        assert "averages over N, H and W; LayerNorm over C, H and W" in preview.card[2]
