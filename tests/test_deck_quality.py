@@ -20,16 +20,7 @@ from studytui.study.deck import Card, load_topic
 
 CARDS_DIR = Path(__file__).parents[1] / "cards"
 
-# Topic files not yet rebuilt for issue 9. Their per-file tests are strict xfails: once a file
-# passes, the XPASS fails the run as a reminder to delete it from this set. Empty = the whole deck.
-NOT_YET_REBUILT = {
-
-    "06-normalization.yaml", "07-regularization-augmentation.yaml",
-}
-FILES = [pytest.param(p, id=p.name, marks=pytest.mark.xfail(strict=True, reason="not yet rebuilt (issue 9)"))
-         if p.name in NOT_YET_REBUILT else pytest.param(p, id=p.name)
-         for p in sorted(CARDS_DIR.glob("*.yaml"))]
-REBUILT = [p for p in sorted(CARDS_DIR.glob("*.yaml")) if p.name not in NOT_YET_REBUILT]
+FILES = sorted(CARDS_DIR.glob("*.yaml"))
 
 MAX_ANSWER_WORDS = 30   # a basic card's `a`
 MAX_NOTE_WORDS = 60     # any card's `note`
@@ -42,6 +33,7 @@ YES_NO = re.compile(
     re.IGNORECASE)
 # Questions must stand on their own: the student does not have "the guide" at hand.
 DOCUMENT_BOUND = re.compile(r"\bthe (guide|readme|module|material)\b", re.IGNORECASE)
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # "\beta" in double quotes is a backspace + "eta"
 BLANK = re.compile(r"\*\*\[[^\]\n]*\]\*\*")
 
 
@@ -103,6 +95,8 @@ RULES = [
     ("questions naming the guide/README/module/material", lambda c: DOCUMENT_BOUND.search(c.q) is not None),
     ("essay rubrics outside 3-6 points", lambda c: c.type == "essay" and len(c.rubric or []) not in RUBRIC_POINTS),
     ("cloze items whose front shows no blank", lambda c: c.type == "cloze" and not cloze_has_blank(c)),
+    ("control characters in the text (a LaTeX macro such as \\beta in a double-quoted YAML string?)",
+     lambda c: any(CONTROL.search(t) for t in (c.q, c.a or "", c.note or "", *(c.rubric or [])))),
     ("empty cloze deletions",
      lambda c: c.type == "cloze" and any(not m.group(2).strip() for m in CLOZE.finditer(c.q))),
 ]
@@ -124,23 +118,25 @@ def test_rules_catch_bad_cards(tmp_path):
                    "  - {id: a, q: Is this short?, a: indeed}\n"
                    f"  - {{id: b, q: Why?, a: {'word ' * 31}}}\n"
                    "  - {id: c, q: What does the guide say?, a: x, note: " + "n " * 61 + "}\n"
-                   "  - {id: d, type: essay, q: Explain., rubric: [one, two]}\n", encoding="utf-8")
+                   "  - {id: d, type: essay, q: Explain., rubric: [one, two]}\n"
+                   '  - {id: e, q: "Why \\beta?", a: x}\n', encoding="utf-8")
     breaks = "\n".join(rule_breaks(bad))
     assert "yes/no questions (ask for the fact instead): a" in breaks
     assert f"basic answers over {MAX_ANSWER_WORDS} words: b" in breaks
     assert f"notes over {MAX_NOTE_WORDS} words: c" in breaks
     assert "naming the guide/README/module/material: c" in breaks
     assert "essay rubrics outside 3-6 points: d" in breaks
+    assert "control characters" in breaks and breaks.rstrip().endswith(": e")
 
 
-@pytest.mark.parametrize("path", FILES)
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_topic_file_follows_the_card_rules(path):
     breaks = rule_breaks(path)
     assert not breaks, f"{path.name}:\n" + "\n".join(breaks)
 
 
 def test_median_basic_answer_is_short():
-    per_file = {p.name: [words(c.a) for c in cards_of(p) if c.type == "basic"] for p in REBUILT}
+    per_file = {p.name: [words(c.a) for c in cards_of(p) if c.type == "basic"] for p in FILES}
     everything = [n for counts in per_file.values() for n in counts]
     assert everything, "no basic cards found"
     median = statistics.median(everything)
