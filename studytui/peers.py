@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -117,14 +118,16 @@ def _fvcore_rows(report: Report) -> list[PeerRow]:
     from fvcore.nn import FlopCountAnalysis  # optional: imported only when installed
 
     model = _modules(report)
-    analysis = FlopCountAnalysis(model, torch.zeros((1, *report.input)))
-    analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-    by_module, by_module_op = analysis.by_module(), analysis.by_module_and_operator()
+    with warnings.catch_warnings():  # fvcore traces with torch.jit, which warns about itself
+        warnings.simplefilter("ignore")
+        analysis = FlopCountAnalysis(model, torch.zeros((1, *report.input)))
+        analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        by_module, by_module_op = analysis.by_module(), analysis.by_module_and_operator()
     out = []
     for i, row in enumerate(report.rows):
         ops = by_module_op.get(str(i), {})
         extra = sorted(op for op, n in ops.items() if n and op not in ("conv", "linear", "addmm", "matmul", "einsum"))
-        reason = (f"it also counts {', '.join(extra)} (one per element)" if extra
+        reason = (f"it also counts the element-wise work of {', '.join(extra)}" if extra
                   else "a different rule for its layers")
         out.append(PeerRow(row.name, row.macs, int(by_module.get(str(i), 0)), reason))
     return out
