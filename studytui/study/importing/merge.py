@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from studytui.errors import StudytuiError
 from studytui.study.importing.model import ImportResult, Skipped
 from studytui.study.importing.text import matching_key
@@ -169,8 +167,9 @@ def dump_topic(topic: Any) -> str:
             card.pop("check", None)
         if card.get("type") == "basic":
             card.pop("type")
-    return "# Written by `studytui import`; importing the same files again updates it.\n" + yaml.dump(
-        data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)
+    from studytui.study.importing.yamlout import dump
+
+    return "# Written by `studytui import`; importing the same files again updates it.\n" + dump(data)
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -202,18 +201,3 @@ def _atomic_remove(path: Path) -> None:
         path.unlink()
     except OSError as exc:
         raise StudytuiError(f"{path}: cannot remove ({exc.strerror or exc})") from None
-
-
-_Base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _BlockDumper(_Base):  # type: ignore[misc, valid-type]
-    """Multi-line answers as `|` blocks, so the YAML reads like the Markdown it came from."""
-
-
-def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value and not any(line != line.rstrip() for line in value.split("\n")) else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_BlockDumper.add_representer(str, _str_presenter)
