@@ -123,7 +123,7 @@ def test_big_files_parsed_in_pieces_give_the_same_cards(monkeypatch):
     text = "".join(one.format(n=n) for n in range(200))
     whole = parse_markdown(text, deck="t")
     monkeypatch.setattr(blocks, "PIECE_CHARS", 300)  # cut often, fences included
-    assert len(list(blocks.pieces(text))) > 10
+    assert len(list(blocks.pieces(text.encode()))) > 10
     cut = parse_markdown(text, deck="t")
     assert [(c.line, c.question, c.answer) for c in cut.cards] == [(c.line, c.question, c.answer) for c in whole.cards]
     assert len(cut.cards) == 200 and cut.skipped == []

@@ -18,7 +18,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from studytui.errors import StudytuiError
 from studytui.study.importing.model import ImportResult, Skipped
@@ -160,19 +160,24 @@ def prune_topic(deck: str, out_dir: Path) -> MergeReport:
     return merge_topic(ImportResult(), deck, out_dir, prune=True)
 
 
-def dump_topic(topic: Any) -> str:
-    data = topic.model_dump(exclude_none=True, exclude_defaults=False)
-    for card in data["cards"]:
-        if not card.get("check"):
-            card.pop("check", None)
-        if card.get("type") == "basic":
-            card.pop("type")
-    from studytui.study.importing.yamlout import dump
+def dump_topic(topic: Any) -> Iterator[str]:
+    """The topic file in chunks, one card at a time (100,000 cards never sit in memory as text)."""
+    from studytui.study.importing.yamlout import dump, dump_items
 
-    return "# Written by `studytui import`; importing the same files again updates it.\n" + dump(data)
+    def card_data(card: Any) -> dict[str, Any]:
+        data = card.model_dump(exclude_none=True)
+        if not data.get("check"):
+            data.pop("check", None)
+        if data.get("type") == "basic":
+            data.pop("type")
+        return data
+
+    yield "# Written by `studytui import`; importing the same files again updates it.\n"
+    yield dump(topic.model_dump(exclude_none=True, exclude={"cards"}))
+    yield from dump_items("cards", map(card_data, topic.cards))
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str | Iterable[str]) -> None:
     folder = path.parent
     if folder.exists() and not folder.is_dir():
         raise StudytuiError(f"{folder}: exists but is not a folder; move it away to import")
@@ -183,17 +188,19 @@ def atomic_write(path: Path, text: str) -> None:
         raise StudytuiError(f"{folder}: cannot write ({exc.strerror or exc}); nothing was changed") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+            f.writelines([text] if isinstance(text, str) else text)
             f.flush()
             os.fsync(f.fileno())
             os.fchmod(f.fileno(), 0o644)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise StudytuiError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
+        if isinstance(exc, OSError):
+            raise StudytuiError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
+        raise
 
 
 def _atomic_remove(path: Path) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 # Not printable in YAML (or line breaks YAML would normalize): escape them in quoted scalars.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-_PLAIN_KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
+_PLAIN_KEY = re.compile(r"^(?!(?:y|n|yes|no|on|off|true|false|null)$)[a-z_][a-z0-9_]*$")
 
 
 def _quoted(text: str) -> str:
@@ -84,3 +84,10 @@ def dump(data: dict[str, Any]) -> str:
     out: list[str] = []
     _emit(data, 0, out)
     return "\n".join(out) + "\n"
+
+
+def dump_items(key: str, items: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """`key:` and a list of mappings, one chunk per item (to stream big lists to a file)."""
+    yield f"{key}:\n"
+    for item in items:
+        yield dump([item]) if item else "- {}\n"
