@@ -160,7 +160,7 @@ class MarkdownParser:
             hint = "\n".join(o.q_more[at:])
             question = clean_question("\n".join([question, *o.q_more[:at]]))
         body = self.src.lines(o.a_start, o.a_end) if o.a_start >= 0 else ""
-        if o.kind in ("item1", "block", "sr", "qline", "label") and body:
+        if o.kind in ("item1", "block", "sr", "qline", "label") and body[:1].isspace():
             body = textwrap.dedent(body)
         answer = "\n".join(x for x in (o.a_head, body) if x.strip())
         if hint:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from pydantic import ValidationError
+
 from studytui.errors import StudytuiError
 from studytui.study.importing.model import ImportResult, Skipped
 from studytui.study.importing.text import matching_key
@@ -110,10 +112,14 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
                 continue
             else:
                 prev = None
+        try:
+            new = Card(id=cid, type=ic.type, q=ic.question, a=ic.answer or None, tags=["imported"],
+                       sources=[f"{ic.source}:{ic.line}"])
+        except ValidationError as exc:  # e.g. a basic question holding `{{c1::...}}`
+            why = exc.errors()[0].get("msg", "invalid card").removeprefix("Value error, ")
+            report.duplicates.append(Skipped(ic.line, f"cannot be stored: {why}", ic.source))
+            continue
         consumed.add(cid)
-        tags = ["imported"]
-        new = Card(id=cid, type=ic.type, q=ic.question, a=ic.answer or None, tags=tags,
-                   sources=[f"{ic.source}:{ic.line}"])
         if prev is None:
             report.added += 1
         else:

@@ -164,10 +164,15 @@ def clean_answer(text: str) -> str:
     text = _SR_COMMENT.sub("", text.translate(INVISIBLE))
     if "<" in text:
         text = drop_wrapper_html(text)
-    text = textwrap.dedent("\n".join(line.rstrip() for line in text.split("\n"))).strip("\n")
+    text = _dedent("\n".join(line.rstrip() for line in text.split("\n"))).strip("\n")
     text = strip_label(ANSWER_LABEL, text)
     # an answer that starts on the line after a bare label keeps its own indentation
-    return textwrap.dedent(text.strip("\n")).strip()
+    return _dedent(text.strip("\n")).strip()
+
+
+def _dedent(text: str) -> str:
+    """textwrap.dedent, skipped when the first line is not indented (then it changes nothing)."""
+    return textwrap.dedent(text) if text[:1].isspace() else text
 
 
 def drop_wrapper_html(text: str) -> str:
@@ -213,11 +218,12 @@ def generic_summary(text: str) -> bool:
 def answer_problem(answer: str) -> str | None:
     """Why this answer is not an answer, or None when it is one."""
     body = answer.strip()
-    key = " ".join(re.sub(r"[*_`>#]", " ", body).split()).casefold().strip(" :.")
-    if not body or not key:
-        return "no answer"
-    if key in _PLACEHOLDERS or key.rstrip(":") in _PLACEHOLDERS:
-        return "placeholder answer"
+    if len(body) < 100:  # only short answers can be empty of words or a placeholder
+        key = " ".join(re.sub(r"[*_`>#]", " ", body).split()).casefold().strip(" :.")
+        if not body or not key:
+            return "no answer"
+        if key in _PLACEHOLDERS or key.rstrip(":") in _PLACEHOLDERS:
+            return "placeholder answer"
     if is_link_only(body):
         return "answer is only a link"
     if _HINT.match(body) and "\n\n" not in body.strip():
