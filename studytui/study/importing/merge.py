@@ -130,7 +130,7 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
                 report.unchanged += 1
             else:
                 report.updated += 1
-        replaced[cid] = new
+        replaced[cid] = card_data(new)  # validated; kept as a plain dict (a third of the memory)
 
     cards = []
     for c in old_cards:
@@ -151,10 +151,11 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
         if old is not None and write and prune:
             _atomic_remove(path)
         return report
-    sources = sorted({_source_file(c) for c in cards} - {""})
-    topic = ImportedTopic(topic=deck, title=title or deck.replace("-", " ").title(), cards=cards, source=sources)
+    sources = sorted({_file_of(c) for c in cards} - {""})
+    first = cards[0] if not isinstance(cards[0], dict) else Card(**cards[0])
+    topic = ImportedTopic(topic=deck, title=title or deck.replace("-", " ").title(), cards=[first], source=sources)
     if write:
-        atomic_write(path, dump_topic(topic))
+        atomic_write(path, dump_topic(topic, cards))
     return report
 
 
@@ -166,21 +167,30 @@ def prune_topic(deck: str, out_dir: Path) -> MergeReport:
     return merge_topic(ImportResult(), deck, out_dir, prune=True)
 
 
-def dump_topic(topic: Any) -> Iterator[str]:
+def card_data(card: Any) -> dict[str, Any]:
+    """A validated card as the dict written to YAML (defaults left out)."""
+    if isinstance(card, dict):
+        return card
+    data = card.model_dump(exclude_none=True)
+    if not data.get("check"):
+        data.pop("check", None)
+    if data.get("type") == "basic":
+        data.pop("type")
+    return data
+
+
+def _file_of(card: Any) -> str:
+    sources = card.get("sources") if isinstance(card, dict) else card.sources
+    return sources[0].rsplit(":", 1)[0] if sources else ""
+
+
+def dump_topic(topic: Any, cards: list[Any] | None = None) -> Iterator[str]:
     """The topic file in chunks, one card at a time (100,000 cards never sit in memory as text)."""
     from studytui.study.importing.yamlout import dump, dump_items
 
-    def card_data(card: Any) -> dict[str, Any]:
-        data = card.model_dump(exclude_none=True)
-        if not data.get("check"):
-            data.pop("check", None)
-        if data.get("type") == "basic":
-            data.pop("type")
-        return data
-
     yield "# Written by `studytui import`; importing the same files again updates it.\n"
     yield dump(topic.model_dump(exclude_none=True, exclude={"cards"}))
-    yield from dump_items("cards", map(card_data, topic.cards))
+    yield from dump_items("cards", map(card_data, topic.cards if cards is None else cards))
 
 
 def atomic_write(path: Path, text: str | Iterable[str]) -> None:
