@@ -44,6 +44,7 @@ _SR_COMMENT = re.compile(r"<!--SR:[^>]{0,300}-->")
 _LEAD_LABEL = re.compile(
     r"^\s{0,3}(?:[-*+]\s{1,4})?(?:[*_]{1,2})?\s{0,4}(?:Q|Ques|Question)\s{0,4}\d{0,4}\s{0,4}[:.)\-]\s{0,4}(?:[*_]{1,2})?"
     r"\s{0,4}[:.]?\s{0,4}", re.I)
+_LEAD_NUMBER = re.compile(r"^\s{0,3}(?:[*_]{1,2})?\d{1,4}[.)]\s{1,4}(?=\S)")
 ANSWER_LABEL = re.compile(
     r"^\s{0,3}(?:>\s{0,4})?(?:[-*+]\s{1,4})?(?:[*_]{1,2})?\s{0,4}(?:(?:A|Ans|Answer|Solution)\s{0,4}(?:[:.]\s{0,4}"
     r"(?:[*_]{1,2})|(?:[*_]{1,2})\s{0,4}[:.]?|[:.](?!\d))|(?:A|Ans|Answer)\s{0,4}\d{1,4}\s{0,4}(?:[:)]\s{0,4}(?:[*_]{1,2})|"
@@ -153,6 +154,7 @@ def clean_question(text: str) -> str:
     """A question as one tidy string: labels, trailing links and tags out, soft breaks -> spaces."""
     text = _CARD_TAG.sub(" ", text[:2 * MAX_QUESTION_CHARS].translate(INVISIBLE))
     text = _LEAD_LABEL.sub("", text, count=1)
+    text = _LEAD_NUMBER.sub("", text, count=1)
     lines = [line.strip() for line in text.split("\n")]
     text = " ".join(line for line in lines if line)
     text = strip_emphasis(strip_trailers(text))
