@@ -229,3 +229,13 @@ def test_cli_reads_a_printout_from_stdin_and_a_file(tmp_path, resnet18_printout)
     assert all(g["params"] == got[2]["params"] and g["macs"] == got[2]["macs"] and g["rf"] == got[2]["rf"]
                for g in got[:2])
     assert "flatten is assumed" in by_file.stderr
+
+
+@pytest.mark.parametrize("name, hidden", [("alexnet", "a flatten is assumed"), ("vgg16", "a flatten is assumed"),
+                                          ("mobilenet_v2", "global average pooling and a flatten are assumed")])
+def test_other_torchvision_printouts_match_torch(name, hidden):
+    """What forward() does and the printout hides is assumed, said in a note, and the numbers agree."""
+    model = getattr(torchvision.models, name)()
+    report, notes = pasted_report((3, 224, 224), str(model))
+    assert (report.params, report.output, report.macs) == torch_numbers(model, (3, 224, 224))
+    assert any(hidden in n for n in notes)
