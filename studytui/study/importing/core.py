@@ -105,7 +105,7 @@ def finish(candidates: list[Candidate], deck: str, source: str = "") -> ImportRe
         question, answer = clean(c.question).strip(), clean(c.answer).strip()
         if c.type == "cloze":
             # capped first: matching deletions is quadratic on many unclosed `{{c1::` openers
-            text = _as_cloze(question[:MAX_QUESTION_CHARS * 2])
+            text = _as_cloze(question[:MAX_QUESTION_CHARS + 1])  # +1: still reported as cut
             if text is None:
                 result.skipped.append(Skipped(c.line, "cloze note without deletions", source))
                 continue
