@@ -166,7 +166,7 @@ def main() -> int:
     apply_mode(
         args,
         full=dict(steps=2000, batch_size=128, width=32, n_train=None),
-        quick=dict(steps=80, batch_size=64, width=16, n_train=4000),
+        quick=dict(steps=300, batch_size=64, width=16, n_train=4000),
         tiny=dict(steps=4, batch_size=16, width=8, n_train=128),
     )
     out = out_dir(args, "residual_vs_plain")
