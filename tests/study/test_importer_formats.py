@@ -134,3 +134,11 @@ def test_numbered_bold_questions_lose_their_number_not_their_text():
                        "**Q3) Why pool?**\nTo shrink maps.\n", deck="t")
     assert [(c.question, c.answer) for c in r.cards] == [("What is a stride?", "The step of the window."),
                                                         ("Why pool?", "To shrink maps.")]
+
+
+def test_plain_numbered_q_lines_with_ans_labels():
+    r = parse_markdown("Q1. What is a stride?\nAns: The step of the window.\n\nQ2) Why pool?\nAns. To shrink maps.\n\n"
+                       "Question 3. Which is cheaper?\n", deck="t")
+    assert [(c.question, c.answer) for c in r.cards] == [("What is a stride?", "The step of the window."),
+                                                        ("Why pool?", "To shrink maps.")]
+    assert [(s.line, s.why) for s in r.skipped] == [(7, "no answer")]

@@ -36,7 +36,11 @@ def read_utf8(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
             head = f.read(64 * 1024)
             if b"\0" in head:
                 raise ImportError_(f"{path}: binary data, not a text notes file")
-            data = head + f.read(limit + 1 - len(head))
+            if stat.S_ISREG(st.st_mode):
+                f.seek(0)  # one read into one buffer: no second copy of a big file
+                data = f.read(limit + 1)
+            else:  # a pipe or a device: read on from where we are, bounded
+                data = head + f.read(limit + 1 - len(head))
     except OSError as exc:
         raise ImportError_(f"{path}: cannot read ({exc.strerror or exc})") from None
     if len(data) > limit:

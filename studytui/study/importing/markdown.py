@@ -32,7 +32,8 @@ from studytui.study.importing.text import (
 
 QLINE = re.compile(
     r"^\s{0,8}(?:[-*+]\s{1,4}|\d{1,4}[.)]\s{1,4})?(?:(?:\*\*|__|\*|_)\s{0,4}(?:Q|Ques|Question)\s{0,4}\d{0,4}\s{0,4}[:.)]?"
-    r"\s{0,4}(?:\*\*|__|\*|_)\s{0,4}[:.]?|(?:Q|Question)\s{0,4}\d{0,4}\s{0,4}:)[ \t]{0,8}(.*)$", re.I)
+    r"\s{0,4}(?:\*\*|__|\*|_)\s{0,4}[:.]?|(?:Q|Question)\s{0,4}\d{0,4}\s{0,4}:|(?:Q|Question)\s{0,4}\d{1,4}\s{0,4}[.)](?=\s))"
+    r"[ \t]{0,8}(.*)$", re.I)
 INLINE_ANSWER = re.compile(r"\s(?:\*\*|__)\s{0,4}(?:A|Answer)\s{0,4}[:.]\s{0,4}(?:\*\*|__)[ \t]{0,8}|\s(?:A|Answer):[ \t]{1,8}",
                            re.I)
 Q_PREFIX = re.compile(r"^(?:Q|Question)\s{0,4}(\d{1,4})?\s{0,4}[:.)\-]\s{0,8}(.+)$", re.I | re.S)
