@@ -33,7 +33,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from studytui.errors import StudytuiError
 
@@ -41,6 +41,9 @@ APPLICATION_ID = 0x53545455  # "STTU": marks the file as a studytui database
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 10.0
 MARK_KINDS = ("suspend", "unsuspend", "bury", "flag", "unflag")
+# Called with the path whenever Store.open creates a new file: the CLI says "creating a new
+# database at ..." so a mistyped --db is noticed at once.
+on_create: Callable[[Path], None] | None = None
 
 # Schema history. Each entry upgrades version i -> i+1 and is never edited once released;
 # SCHEMA_V1 is kept so tests (and a user's old file) can start from the first version.
@@ -214,6 +217,7 @@ class Store:
         self._conn = conn
         self.path = path
         self._lock = threading.RLock()  # one connection, possibly used from a TUI worker thread
+        self.created = False  # Store.open made this file just now
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -225,7 +229,10 @@ class Store:
         path = Path(path).expanduser() if path is not None else default_db_path()
         if path.is_dir():
             raise StudytuiError(f"{path}: is a directory, not a database file")
-        if not path.exists():
+        created = not path.exists()
+        if created:
+            if on_create is not None:
+                on_create(path)
             _create(path)
         inspect_file(path)
         conn = _connect(path)
@@ -235,7 +242,9 @@ class Store:
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path)
+        store = cls(conn, path)
+        store.created = created
+        return store
 
     def close(self) -> None:
         with self._lock:

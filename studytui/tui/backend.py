@@ -53,6 +53,8 @@ class HomeData:
     problems: list[str] = field(default_factory=list)
     new_studied: int = 0  # new cards started today
     new_limit: int = 0  # today's new-card limit (the setting plus custom study)
+    db_path: str = ""
+    db_created: bool = False  # the database file was created by this run
 
     @property
     def empty(self) -> bool:
@@ -140,7 +142,8 @@ class Backend:
             for t in s.deck.topics
         ]
         return HomeData(rows, stats["due"], budget["available"], stats["learned"], stats["reviews_today"],
-                        stats["retention"], [str(p) for p in s.problems], budget["studied"], budget["limit"])
+                        stats["retention"], [str(p) for p in s.problems], budget["studied"], budget["limit"],
+                        stats["db"], s.store.created)
 
     def retention_by_topic(self) -> dict[str, float | None]:
         from studytui.study.stats import retention_by_topic

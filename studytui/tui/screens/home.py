@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from studytui.errors import StudytuiError
+from studytui.textsafe import clean_line
 from studytui.tui.backend import HomeData
 from studytui.tui.widgets.format import percent
 
@@ -112,6 +113,9 @@ class HomeScreen(Screen):
             notes.append(f"[b yellow]Some topic files were skipped:[/b yellow]\n{shown}{more}")
         message.update("\n\n".join(notes))
         message.display = bool(notes)
+        if data.db_created and self.app.options.pop("announce_new_db", False):
+            # said once, so a mistyped --db is noticed before any study goes into a new file
+            self.notify(f"Created a new database at {clean_line(data.db_path)}", markup=False, timeout=10)
 
     @on(DataTable.RowSelected, "#topics")
     def review_topic(self, event: DataTable.RowSelected) -> None:
