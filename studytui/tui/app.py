@@ -191,4 +191,7 @@ def make_app(db_path: str | Path | None = None, *, screen: str = "home", cards_d
 
 def run_app(db_path: str | Path | None = None, screen: str = "home", **options: Any) -> None:
     """Run the TUI until the user quits (`studytui`, `studytui review`, `studytui drill KIND`...)."""
+    from studytui.tui.graphics import preload_graphics
+
+    preload_graphics()  # kitty/sixel detection must happen before Textual owns the terminal
     make_app(db_path, screen=screen, **options).run()
