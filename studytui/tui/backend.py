@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 HEATMAP_DAYS = 7 * 26
+THEME_KEY = "tui_theme"  # meta key: the theme chosen with ctrl+t or the palette, used next time
 
 
 def system_clock() -> datetime:
@@ -88,6 +89,10 @@ class Backend:
         """Run `fn(*args, **kwargs)` on the database thread and await its result."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Queue `fn(*args)` on the database thread without waiting (errors are dropped)."""
+        self._executor.submit(fn, *args)
 
     def session(self) -> "StudySession":
         """The open session (opened on first use; database thread only)."""
@@ -205,6 +210,14 @@ class Backend:
             return self.session().deck.topic(topic).demo
         except KeyError:
             return None
+
+    # --- preferences -------------------------------------------------------------------------
+
+    def saved_theme(self) -> str | None:
+        return self.session().store.get_meta(THEME_KEY)
+
+    def save_theme(self, name: str) -> None:
+        self.session().store.set_meta(THEME_KEY, name)
 
     # --- browser -----------------------------------------------------------------------------
 
