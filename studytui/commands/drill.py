@@ -72,8 +72,12 @@ def _problems(kind: str, level: int, seed: int, count: int, worked: bool):
         yield problem(kind, level, seed, i)
 
 
+MAX_ANSWER = 4096
+
+
 def _plain(kind: str, level: int, seed: int, count: int, worked: bool) -> None:
     from studytui.drills.check import check_answer
+    from studytui.errors import StudytuiError
 
     if worked:
         click.echo(f"worked problems from the study material ({kind})")
@@ -94,7 +98,9 @@ def _plain(kind: str, level: int, seed: int, count: int, worked: bool) -> None:
         interactive = sys.stdin.isatty()
         if interactive:
             click.echo("answer> ", nl=False)
-        line = sys.stdin.readline()
+        line = sys.stdin.readline(MAX_ANSWER + 1)  # bounded: `< /dev/zero` has no newline
+        if len(line) > MAX_ANSWER and not line.endswith("\n"):
+            raise StudytuiError(f"an answer line is longer than {MAX_ANSWER} characters; stopping")
         if not line:
             if interactive:
                 click.echo("")

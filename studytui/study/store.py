@@ -694,6 +694,8 @@ def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, read_only: bool 
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as exc:
+        if (getattr(exc, "sqlite_errorname", "") or "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR")):
+            raise read_error(path, exc) from None  # not damage: locked, or no room/rights for the -shm
         raise _refuse(path, f"the database is damaged ({exc})") from None
     if version < 1 or "meta" not in tables or "review" not in tables:
         raise _refuse(path, "not a complete studytui database (missing tables)")
