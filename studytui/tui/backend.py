@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 HEATMAP_DAYS = 7 * 26
+# Each write waits this long for another program's lock, then the screen says it is waiting and
+# tries again: the database thread is never stuck for the CLI's 10 s.
+WRITE_WAIT_S = 1.0
 
 
 def system_clock() -> datetime:
@@ -51,6 +54,7 @@ class HomeData:
     reviews_today: int
     retention: float | None
     problems: list[str] = field(default_factory=list)
+    read_only: bool = False  # the database could not be opened for writing
 
     @property
     def empty(self) -> bool:
@@ -92,6 +96,7 @@ class Backend:
                 from studytui.study.scheduler import StudySession
 
                 self._session = StudySession.open(self.db_path, cards_dir=self.cards_dir)
+                self._session.store.set_busy_timeout(WRITE_WAIT_S)
             else:  # StudySession.open has no demos_dir: the same steps, with ours
                 from studytui.study.deck import imported_dir, load_deck
                 from studytui.study.scheduler import StudySession
@@ -106,6 +111,7 @@ class Backend:
                     store.close()
                     raise
                 session.problems = problems
+                store.set_busy_timeout(WRITE_WAIT_S)
                 self._session = session
         return self._session
 
@@ -134,8 +140,9 @@ class Backend:
                      counts[t.topic]["new"], counts[t.topic]["learned"], retention.get(t.topic))
             for t in s.deck.topics
         ]
+        problems = [str(p) for p in s.problems] + ([s.settings_problem] if s.settings_problem else [])
         return HomeData(rows, stats["due"], stats["new"], stats["learned"], stats["reviews_today"],
-                        stats["retention"], [str(p) for p in s.problems])
+                        stats["retention"], problems, read_only=s.store.read_only)
 
     def retention_by_topic(self) -> dict[str, float | None]:
         from studytui.study.stats import retention_by_topic
@@ -159,8 +166,13 @@ class Backend:
     def button_labels(self, card_id: str) -> dict[str, str]:
         return self.session().button_labels(card_id, now=self.now())
 
-    def answer(self, card_id: str, rating: int, duration_ms: int | None = None):
-        return self.session().answer(card_id, rating, duration_ms=duration_ms, now=self.now())
+    def answer(self, card_id: str, rating: int, duration_ms: int | None = None, at: datetime | None = None):
+        """Record a grade given at `at` (default now: a grade kept while the database was busy
+        is written later with the time it was given)."""
+        return self.session().answer(card_id, rating, duration_ms=duration_ms, now=at or self.now())
+
+    def read_only(self) -> bool:
+        return self.session().store.read_only
 
     def undo(self) -> str | None:
         return self.session().undo()

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown, Rule, Static
 
+from studytui.textsafe import clean
 from studytui.tui.mathtext import render_math
 
 
@@ -19,6 +20,7 @@ class CardView(VerticalScroll):
         yield Markdown("", id="answer")
 
     async def show(self, question: str, answer: str, meta: str = "") -> None:
+        question, answer = clean(question), clean(answer)  # no escape sequence reaches the terminal
         self.query_one("#card-meta", Static).update(meta)
         await self.query_one("#question", Markdown).update(render_math(question))
         await self.query_one("#answer", Markdown).update(render_math(answer))
