@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Awaitable, Callable
 
+from textual.css.query import NoMatches
+
 from studytui.errors import StudytuiError
 from studytui.textsafe import clean
 
@@ -23,5 +25,29 @@ def reports_errors(action: Callable[..., Awaitable[Any]]) -> Callable[..., Await
         except StudytuiError as exc:
             self.notify(clean(str(exc)), title="Not saved", severity="error", markup=False, timeout=10)
             return None
+
+    return run
+
+
+def in_background(action: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Run an action as a worker, one at a time: the screen keeps taking keys (q, ctrl+q) while
+    it waits on the database, and a second press while the first still runs is ignored."""
+
+    @functools.wraps(action)
+    async def run(self, *args: Any, **kwargs: Any) -> None:
+        if getattr(self, "_action_running", False):
+            return
+        self._action_running = True
+
+        async def body() -> None:
+            try:
+                await action(self, *args, **kwargs)
+            except NoMatches:
+                if self.is_attached and self.app.is_running:
+                    raise  # a real bug; otherwise the screen was closed while the action waited
+            finally:
+                self._action_running = False
+
+        self.run_worker(body(), group=f"{action.__name__}-running")
 
     return run

@@ -76,3 +76,7 @@ def read_only_bind(folder: Path) -> str:
 
 def tiny_tmpfs(folder: Path, size: str = "96k") -> str:
     return f"mount -t tmpfs -o size={size} none '{folder}'"
+
+
+# The TUI tests here use the same hermetic app as tests/tui (fixture deck, fixed clock, async runner).
+from tests.tui.conftest import _fixed_timezone, make, pytest_pyfunc_call, workdir  # noqa: E402,F401

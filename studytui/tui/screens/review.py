@@ -25,7 +25,7 @@ from rich.text import Text
 
 from studytui.errors import StudytuiError
 from studytui.textsafe import clean
-from studytui.tui.safe import reports_errors
+from studytui.tui.safe import in_background, reports_errors
 from studytui.tui.widgets.card_view import CardView
 from studytui.tui.widgets.format import duration
 
@@ -201,6 +201,7 @@ class ReviewScreen(Screen):
         if self.item is not None and not self.revealed:
             self._set_revealed(True)
 
+    @in_background
     async def action_grade(self, rating: int) -> None:
         if self.item is None or not self.revealed:
             return
