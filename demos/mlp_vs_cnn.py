@@ -8,7 +8,7 @@ pools: far fewer parameters, and a shape learned in one corner is recognised eve
 
 Both nets below are written as layer strings in PyTorch syntax. The layer calculator
 (`studytui.calc.analyze`, the same code as `studytui calc`) counts their parameters and output
-shapes; the torch modules are built from the same rows (`row.layer.to_torch()`), and the demo
+shapes; the torch modules are built from the same rows (`studytui.twins.twin(row.layer)`), and the demo
 checks that torch's own count agrees. Then both train with the same optimizer, batch size,
 number of steps and augmentation, and the table shows parameters against accuracy.
 
@@ -31,6 +31,7 @@ from studytui.lab.nets import count_parameters
 from studytui.lab.plots import plot_bars
 from studytui.lab.progress import Progress, print_summary
 from studytui.lab.train import evaluate, seed_everything, train_epoch
+from studytui.twins import twin
 
 
 def mlp_layers(hidden: int, num_classes: int = 10) -> list[str]:
@@ -64,7 +65,7 @@ def cnn_layers(width: int, num_classes: int = 10) -> list[str]:
 def build(layers: list[str]) -> tuple[nn.Sequential, int]:
     """The torch net built from the calculator's rows, and the calculator's parameter count."""
     report = analyze((3, 32, 32), layers)
-    model = nn.Sequential(*(row.layer.to_torch() for row in report.rows))
+    model = nn.Sequential(*(twin(row.layer) for row in report.rows))
     assert count_parameters(model) == report.params, "calculator and torch disagree on the parameter count"
     return model, report.params
 

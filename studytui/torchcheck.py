@@ -15,29 +15,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from studytui.calc.layers import Layer, fmt_shape
+from studytui.calc import blocks
+from studytui.calc import layers as L
+from studytui.calc.layers import ConvTranspose2d, Layer, fmt_shape
 from studytui.calc.network import Report, analyze
 from studytui.errors import StudytuiError
+from studytui.twins import ResidualTwin, build, twin
 
-
-class ResidualTwin(nn.Module):
-    """pre → main(x) + shortcut(x) → post: the torch form of the calculator's residual blocks."""
-
-    def __init__(self, pre: nn.Module, main: nn.Module, shortcut: nn.Module, post: nn.Module,
-                 shortcut_taps_pre: bool):
-        super().__init__()
-        self.pre, self.main, self.shortcut, self.post = pre, main, shortcut, post
-        self.shortcut_taps_pre = shortcut_taps_pre
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        a = self.pre(x)
-        return self.post(self.main(a) + self.shortcut(a if self.shortcut_taps_pre else x))
-
-
-def build(layers: list[Layer], device: str | torch.device = "cpu") -> list[nn.Module]:
-    """The torch twin of each layer, on `device` ("meta" allocates nothing)."""
-    with torch.device(device):
-        return [layer.to_torch() for layer in layers]
+__all__ = ["Verification", "build", "check_receptive_field", "empirical_footprint", "measure", "verify"]
 
 
 @dataclass
@@ -104,8 +89,6 @@ class SumPool(nn.Module):
 
 def linearize(layer: Layer, shape_in: tuple[int, ...]) -> nn.Module:
     """A torch twin of `layer` whose input gradient marks exactly the pixels each output reads."""
-    from studytui.calc import blocks, layers as L
-
     if isinstance(layer, (L._Pointwise, L.Dropout)):
         return nn.Identity()
     if isinstance(layer, L._Pool):
@@ -123,7 +106,7 @@ def linearize(layer: Layer, shape_in: tuple[int, ...]) -> nn.Module:
         return ResidualTwin(seq(layer.pre, shape_in), seq(layer.main, a_shape),
                             seq(layer.shortcut, short_in), seq(layer.post, m_shape),
                             layer.shortcut_taps_pre)
-    return layer.to_torch()
+    return twin(layer)
 
 
 def _linear_chain(named: list[tuple[str, Layer]], shape: tuple[int, ...]) -> list[nn.Module]:
@@ -237,6 +220,4 @@ def _inside(interval, n: int, margin: int = 0) -> bool:
 
 
 def _has_transposed(layers: list[Layer]) -> bool:
-    from studytui.calc.layers import ConvTranspose2d
-
     return any(isinstance(l, ConvTranspose2d) or _has_transposed(l.children()) for l in layers)

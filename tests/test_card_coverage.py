@@ -4,11 +4,13 @@ Anchors (see notes/cards.md): "resnet-module#N" and "cnn-module#N" for the `### 
 000/001, "resnet-scratch#<slug>" for every ##/###/#### heading of 002, "exam-guide#N" / "#N.M" for
 the numbered headings of 003 plus "exam-guide#11.K" / "#12.K" for the items of its Rapid Q&A and
 Exam-Style sections, and "interview#QN" for 004. Headings inside ``` fences do not count.
-The seeds live outside the repository, so these tests skip where they are absent.
+The seeds live outside the repository (../shared/seeds, or $STUDYTUI_SEEDS for a checkout elsewhere,
+such as a git worktree), so these tests skip where they are absent.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from functools import lru_cache
@@ -19,7 +21,7 @@ import pytest
 from studytui.study.deck import load_topic
 
 REPO = Path(__file__).parents[1]
-SEEDS_DIR = REPO.parent / "shared" / "seeds"
+SEEDS_DIR = Path(os.environ.get("STUDYTUI_SEEDS") or REPO.parent / "shared" / "seeds")
 CARDS_DIR = REPO / "cards"
 RUN = 9  # a shared run of this many words counts as copied text
 

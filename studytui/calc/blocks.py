@@ -14,6 +14,7 @@ from studytui.calc.footprint import AxisMap
 from studytui.calc.layers import (
     BatchNorm2d, Conv2d, Layer, LayerError, Maps, ReLU, Shape, _int, build_layer, fmt_shape, register,
 )
+from studytui.calc.spec import Call
 
 
 def chain(named: list[tuple[str, Layer]], shape: Shape) -> tuple[Shape, list[tuple[Shape, Shape]]]:
@@ -41,8 +42,6 @@ def _identity() -> Maps:
 
 
 def _as_layer(value, owner: str) -> Layer:
-    from studytui.calc.spec import Call
-
     if isinstance(value, Layer):
         return value
     if isinstance(value, Call):
@@ -105,11 +104,6 @@ class Sequential(Composite):
         _, io = self._walk(shape)
         return chain_maps(self.named(), io, maps)
 
-    def to_torch(self):
-        import torch.nn as nn
-
-        return nn.Sequential(*(layer.to_torch() for layer in self.layers))
-
 
 class ResidualBlock(Composite):
     """pre → (main + shortcut) → post. Subclasses fill the four lists in `_build`."""
@@ -168,17 +162,6 @@ class ResidualBlock(Composite):
         if None in both:
             return None
         return chain_maps(self.post, post_io, both)
-
-    def to_torch(self):
-        from studytui.torchcheck import ResidualTwin
-
-        def seq(named):
-            import torch.nn as nn
-
-            return nn.Sequential(*(layer.to_torch() for _, layer in named))
-
-        return ResidualTwin(seq(self.pre), seq(self.main), seq(self.shortcut), seq(self.post),
-                            self.shortcut_taps_pre)
 
 
 @register

@@ -163,13 +163,15 @@ class Layer:
     def children(self) -> list["Layer"]:
         return []
 
-    # -- torch twin --------------------------------------------------------------------
-    def to_torch(self):
-        """The real torch.nn module with the same arguments."""
-        import torch.nn as nn
+    # -- torch twin (built by studytui.twins; the calculator never imports torch) --------
+    @property
+    def torch_name(self) -> str:
+        """The `torch.nn` class of this layer's twin."""
+        return type(self).__name__
 
-        cls = getattr(nn, type(self).__name__)
-        return cls(**{f.name: getattr(self, f.name) for f in fields(self)})
+    def torch_kwargs(self) -> dict:
+        """The twin's constructor arguments: by default exactly this layer's fields."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def build_layer(call) -> "Layer":

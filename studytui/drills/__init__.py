@@ -13,7 +13,7 @@ from studytui.drills.answers import AnswerError, Parsed, parse_answer
 from studytui.drills.check import Feedback, check_answer
 from studytui.drills.families import FAMILIES, KINDS, load_family_file
 from studytui.drills.generate import generate, problem, worked_problems
-from studytui.drills.problems import Problem
+from studytui.drills.problem import Problem
 
 __all__ = ["AnswerError", "FAMILIES", "Feedback", "KINDS", "Parsed", "Problem", "check_answer",
            "generate", "load_family_file", "parse_answer", "problem", "worked_problems"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from studytui.drills.answers import AnswerError, Parsed, parse_answer
 from studytui.drills.diagnose import diagnose
-from studytui.drills.problems import Problem
+from studytui.drills.problem import Problem
 
 
 @dataclass

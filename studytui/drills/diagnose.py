@@ -9,22 +9,20 @@ you get if you ...". Rules that do not change the answer for this problem are sk
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import Callable, Iterator
 
 from studytui.calc.blocks import ResidualBlock, Sequential
 from studytui.calc.layers import (
     AdaptiveAvgPool2d, AdaptiveMaxPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Flatten,
     Linear, _pool_out, _Pointwise, _Pool,
 )
+from studytui.drills.problem import Problem
 from studytui.drills.walk import leaves, main_path, shortcut_leaves
-
-if TYPE_CHECKING:
-    from studytui.drills.problems import Problem
 
 Candidate = tuple[object, str]  # (mistaken answer, what was done wrong)
 
 
-def diagnose(p: "Problem", given: tuple[int, ...] | int) -> str | None:
+def diagnose(p: Problem, given: tuple[int, ...] | int) -> str | None:
     """The mistaken rule(s) that reproduce `given` (C×H×W for shapes), or None.
 
     When two different mistakes give the same number, both are named: it is not known which
@@ -39,11 +37,11 @@ def diagnose(p: "Problem", given: tuple[int, ...] | int) -> str | None:
     return " — or — ".join(found) if found else None
 
 
-def _truth(p: "Problem"):
+def _truth(p: Problem):
     return tuple(p.answer) if isinstance(p.answer, list) else p.answer
 
 
-def candidates(p: "Problem") -> Iterator[Candidate]:
+def candidates(p: Problem) -> Iterator[Candidate]:
     return {"shape": _shape_candidates, "rf": _rf_candidates, "params": _params_candidates,
             "macs": _macs_candidates}[p.quantity](p)
 
@@ -64,7 +62,7 @@ SHAPE_RULES = {
 }
 
 
-def _shape_candidates(p: "Problem") -> Iterator[Candidate]:
+def _shape_candidates(p: Problem) -> Iterator[Candidate]:
     target = p.row
     truth = tuple(target.output)
     if len(truth) == 3:
@@ -85,7 +83,7 @@ def _shape_candidates(p: "Problem") -> Iterator[Candidate]:
         yield _shape_under(p, rule), message
 
 
-def _shape_under(p: "Problem", rule: str):
+def _shape_under(p: Problem, rule: str):
     shape = tuple(p.report.input)
     for row in p.report.rows[: p.row.index + 1]:
         shape = _out(row.layer, shape, rule)
@@ -179,7 +177,7 @@ RF_RULES = {
 }
 
 
-def _rf_candidates(p: "Problem") -> Iterator[Candidate]:
+def _rf_candidates(p: Problem) -> Iterator[Candidate]:
     truth = tuple(p.answer)
     if truth[0] != truth[1]:
         yield (truth[1], truth[0]), "height and width swapped: the answer is height×width"
@@ -190,7 +188,7 @@ def _rf_candidates(p: "Problem") -> Iterator[Candidate]:
         yield _rf_under(p, rule), message
 
 
-def _rf_under(p: "Problem", rule: str):
+def _rf_under(p: Problem, rule: str):
     plain = [leaf for row in p.report.rows[: p.row.index + 1] for leaf in main_path(row.layer)]
     result = []
     for a in (0, 1):
@@ -221,16 +219,16 @@ def _rf_under(p: "Problem", rule: str):
 
 
 # -- parameters -----------------------------------------------------------------------------
-def _scope(p: "Problem") -> list:
+def _scope(p: Problem) -> list:
     rows = [p.report.rows[p.layer]] if p.layer is not None else p.report.rows
     return rows
 
 
-def _sum_over_leaves(p: "Problem", fn: Callable[[object], int]) -> int:
+def _sum_over_leaves(p: Problem, fn: Callable[[object], int]) -> int:
     return sum(fn(leaf) for row in _scope(p) for leaf in leaves(row.layer))
 
 
-def _params_candidates(p: "Problem") -> Iterator[Candidate]:
+def _params_candidates(p: Problem) -> Iterator[Candidate]:
     truth = p.answer
     has_bias = lambda l: isinstance(l, (Conv2d, ConvTranspose2d, Linear)) and l.bias  # noqa: E731
     no_bias = lambda l: isinstance(l, (Conv2d, ConvTranspose2d, Linear)) and not l.bias  # noqa: E731
@@ -284,7 +282,7 @@ def _no_kernel_weights(l) -> int:
     return weights // (kh * kw)
 
 
-def _other_scope(p: "Problem", value_of, whole: int) -> Iterator[Candidate]:
+def _other_scope(p: Problem, value_of, whole: int) -> Iterator[Candidate]:
     if p.layer is not None and len(p.report.rows) > 1:
         yield whole, "that is the total of the whole stack; the question asks about one layer"
     for row in p.report.rows:
@@ -312,7 +310,7 @@ def leaf_io(layer, shape) -> list[tuple[object, tuple, tuple]]:
     return [(layer, shape, layer.output_shape(shape))]
 
 
-def _macs_under(p: "Problem", fn) -> int:
+def _macs_under(p: Problem, fn) -> int:
     rows = _scope(p)
     return sum(fn(leaf, a, b) for row in rows for leaf, a, b in leaf_io(row.layer, row.input))
 
@@ -352,7 +350,7 @@ MAC_RULES = {
 }
 
 
-def _macs_candidates(p: "Problem") -> Iterator[Candidate]:
+def _macs_candidates(p: Problem) -> Iterator[Candidate]:
     truth = p.answer
     yield 2 * truth, "that is FLOPs: one multiply-accumulate counts as 2 FLOPs (a multiply and an add)"
     if truth % 2 == 0:

@@ -15,6 +15,7 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from studytui.calc import Report, analyze, analyze_model, get_model, parse_shape
 from studytui.errors import StudytuiError
 from studytui.paths import DRILLS_DIR
 from studytui.yamlload import YamlFileError, load_model, parse_yaml
@@ -76,8 +77,6 @@ class ModelQuestion(Strict):
 
     @model_validator(mode="after")
     def _known(self) -> "ModelQuestion":
-        from studytui.calc import analyze_model
-
         try:
             report = analyze_model(self.model)
         except StudytuiError as exc:
@@ -167,8 +166,6 @@ class WorkedProblem(Strict):
         if bool(self.layers) == bool(self.model):
             raise ValueError("give either layers or model")
         try:
-            from studytui.drills.problems import worked_report
-
             report = worked_report(self)
             key = self.ask.layer
             if key is not None:
@@ -180,6 +177,17 @@ class WorkedProblem(Strict):
         except StudytuiError as exc:
             raise ValueError(str(exc)) from None
         return self
+
+
+def worked_report(w: WorkedProblem) -> Report:
+    """The calculator's report of a worked problem's stack or named model."""
+    if w.model:
+        model = get_model(w.model)
+        shape = parse_shape(w.input) if w.input is not None else model.input
+        return analyze(shape, model.layers, names=model.names)
+    if w.input is None:
+        raise StudytuiError("a worked problem with layers needs an input shape")
+    return analyze(parse_shape(w.input), list(w.layers))
 
 
 class WorkedFile(Strict):

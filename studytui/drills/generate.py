@@ -24,7 +24,8 @@ from studytui.calc.layers import (
 from studytui.drills.families import (
     FAMILIES, KINDS, QUANTITY, FamilyFile, LayerTemplate, LevelSpec, MixedFile, families, worked,
 )
-from studytui.drills.problems import Problem, make_problem, problem_from_worked
+from studytui.drills.problem import Problem
+from studytui.drills.problems import make_problem, problem_from_worked
 from studytui.errors import StudytuiError
 from studytui.paths import DRILLS_DIR
 

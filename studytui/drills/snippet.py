@@ -9,10 +9,9 @@ for shapes and receptive fields, an int for counts), so a test can run it and co
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from studytui.drills.problems import Problem
+from studytui.calc import analyze
+from studytui.drills.problem import Problem
 
 LAB_BLOCKS = ("BasicBlock", "Bottleneck", "PreActBlock", "PreActBottleneck")
 TORCHVISION_MODELS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "alexnet", "vgg16")
@@ -39,13 +38,13 @@ def torch_text(text: str) -> str:
     return ast.unparse(tree)
 
 
-def snippet(p: "Problem") -> str:
+def snippet(p: Problem) -> str:
     if p.model:
         return _model_snippet(p)
     return _stack_snippet(p)
 
 
-def _header(p: "Problem", code_layers: list[str]) -> list[str]:
+def _header(p: Problem, code_layers: list[str]) -> list[str]:
     lines = ["import torch", "from torch import nn"]
     blocks = sorted({b for b in LAB_BLOCKS if any(f"{b}(" in t for t in code_layers)})
     if blocks:
@@ -55,7 +54,7 @@ def _header(p: "Problem", code_layers: list[str]) -> list[str]:
     return lines
 
 
-def _stack_snippet(p: "Problem") -> str:
+def _stack_snippet(p: Problem) -> str:
     code = [torch_text(t) for t in p.layers]
     lines = _header(p, code)
     if p.quantity == "rf":
@@ -95,7 +94,7 @@ def _pool_for_rf(text: str) -> str:
     return text.replace("nn.MaxPool2d(", "nn.AvgPool2d(")
 
 
-def _rf_lines(p: "Problem", upto: str) -> list[str]:
+def _rf_lines(p: Problem, upto: str) -> list[str]:
     size, period = _rf_input(p)
     c = p.input[0]
     lines = [f"net = {upto}.double().eval()",
@@ -119,10 +118,8 @@ def _rf_lines(p: "Problem", upto: str) -> list[str]:
     return lines
 
 
-def _rf_input(p: "Problem") -> tuple[tuple[int, int], tuple[int, int]]:
+def _rf_input(p: Problem) -> tuple[tuple[int, int], tuple[int, int]]:
     """An input size at which the central units' receptive fields lie inside the image."""
-    from studytui.calc import analyze
-
     layers = [r.layer for r in p.report.rows[: p.row.index + 1]]
     c, h, w = p.input
     size = (h, w)
@@ -143,7 +140,7 @@ def _rf_input(p: "Problem") -> tuple[tuple[int, int], tuple[int, int]]:
     return size, (maps[0].period, maps[1].period)
 
 
-def _model_snippet(p: "Problem") -> str:
+def _model_snippet(p: Problem) -> str:
     name = p.model
     lines = ["import torch"]
     if name in TORCHVISION_MODELS:

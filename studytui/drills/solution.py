@@ -8,15 +8,14 @@ except the text of the receptive-field recursion, whose result is always the cal
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from studytui.calc import fmt_shape
+from studytui.calc.layers import BatchNorm2d, Conv2d, Dropout, _Pointwise, _Pool
+from studytui.drills.problem import Problem
+from studytui.drills.walk import main_path
 
-if TYPE_CHECKING:
-    from studytui.drills.problems import Problem
 
-
-def solution_steps(p: "Problem") -> list[str]:
+def solution_steps(p: Problem) -> list[str]:
     rows = p.report.rows
     if p.quantity == "shape":
         return _shape_steps(p, rows)
@@ -29,7 +28,7 @@ def _label(row) -> str:
     return f"layer {row.index + 1} {row.name}"
 
 
-def _shape_steps(p: "Problem", rows) -> list[str]:
+def _shape_steps(p: Problem, rows) -> list[str]:
     last = p.layer if p.layer is not None else len(rows) - 1
     steps = []
     for row in rows[: last + 1]:
@@ -47,7 +46,7 @@ def _shape_steps(p: "Problem", rows) -> list[str]:
     return steps
 
 
-def _count_steps(p: "Problem", rows) -> list[str]:
+def _count_steps(p: Problem, rows) -> list[str]:
     q = p.quantity
     chosen = [rows[p.layer]] if p.layer is not None else rows
     steps, terms = [], []
@@ -75,16 +74,12 @@ def _count_steps(p: "Problem", rows) -> list[str]:
 
 def _window(layer):
     """(k, s, d) per axis for a plain window layer (conv or pool), else None."""
-    from studytui.calc.layers import Conv2d, _Pool
-
     if isinstance(layer, (Conv2d, _Pool)):
         return tuple((layer._k[a], layer._s[a], layer._d[a]) for a in (0, 1))
     return None
 
 
 def _keeps_rf(layer) -> bool:
-    from studytui.calc.layers import BatchNorm2d, Dropout, _Pointwise
-
     return isinstance(layer, (_Pointwise, Dropout, BatchNorm2d))
 
 
@@ -95,8 +90,6 @@ def _num(x: Fraction) -> str:
 def _leaf_chain(layer, r, j):
     """The recursion through the plain layers of a block's main path (height axis only when
     both axes agree). Returns (texts, (r, jump)) or None when a layer is not a plain window."""
-    from studytui.drills.walk import main_path
-
     texts = []
     r, j = list(r), list(j)
     for leaf in main_path(layer):
@@ -118,7 +111,7 @@ def _leaf_chain(layer, r, j):
     return texts, ((int(r[0]), int(r[1])), (Fraction(j[0]), Fraction(j[1])))
 
 
-def _rf_steps(p: "Problem", rows) -> list[str]:
+def _rf_steps(p: Problem, rows) -> list[str]:
     target = p.row
     steps = ["start: r = 1 (one input pixel), jump = 1; a window layer adds (k−1)·d·jump and "
              "multiplies jump by its stride"]

@@ -3,10 +3,17 @@
     write_apkg(deck, "out.apkg", topic=None) -> ExportSummary
 
 Identity is stable so that importing a newer export into Anki updates notes in place:
-note GUIDs are `genanki.guid_for(card id)`, the note model and every deck have fixed ids derived
+note GUIDs are `genanki.guid_for(card id)`, the note models and every deck have fixed ids derived
 from their names. Each topic is a subdeck `studytui::<title>`. Fields are HTML: the Markdown of
 a card is rendered with markdown-it, and math becomes MathJax (`$...$` -> `\\(...\\)`,
 `$$...$$` -> `\\[...\\]`), protected from the Markdown renderer while it runs.
+
+Card types map to note types:
+- basic: the "studytui Q/A" model, fields Question, Answer, Note, CardId.
+- cloze: genanki's Cloze model, fields Text (the `{{c1::...}}` deletions kept as they are, the
+  Markdown around them rendered) and Back Extra (`a`, then the note); Anki makes one card per
+  deletion number, as studytui schedules one item per number.
+- essay: the Q/A model, the rubric on the back as a list (then the model answer, if any).
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studytui.errors import StudytuiError
-from studytui.study.deck import Deck
+from studytui.study.deck import Card, Deck
 
 MODEL_NAME = "studytui Q/A"
 DECK_PREFIX = "studytui"
@@ -53,19 +60,70 @@ def to_html(markdown: str) -> str:
     return re.sub("\ue000(\\d+)\ue001", lambda m: maths[int(m.group(1))], rendered)
 
 
+def cloze_to_html(text: str) -> str:
+    """Markdown with cloze deletions -> HTML that keeps `{{cN::answer::hint}}` for Anki.
+
+    The delimiters are stashed while markdown-it runs (it must not read `::` or braces), the
+    answers and hints are rendered with the text around them.
+    """
+    from studytui.study.cloze import CLOZE
+
+    def stash(m: re.Match[str]) -> str:
+        hint = f"\ue004{m.group(3)}" if m.group(3) is not None else ""
+        return f"\ue002{m.group(1)}\ue003{m.group(2)}{hint}\ue005"
+
+    rendered = to_html(CLOZE.sub(stash, text))
+    rendered = re.sub("\ue002(\\d+)\ue003", r"{{c\1::", rendered)
+    return rendered.replace("\ue004", "::").replace("\ue005", "}}")
+
+
+def note_html(note: str | None) -> str:
+    # inline style: the note also sits on genanki's Cloze model, whose CSS is its own
+    return f'<div class="note" style="color: #777; font-size: 90%">{to_html(note)}</div>' if note else ""
+
+
+CSS = (".card { font-family: sans-serif; font-size: 18px; text-align: left; } "
+       ".id { color: #999; font-size: 10px; } "
+       ".note { border-top: 1px dashed #bbb; margin-top: 1em; }")
+
+
 def _model():
     import genanki
 
     return genanki.Model(
         stable_id(MODEL_NAME),
         MODEL_NAME,
-        fields=[{"name": "Question"}, {"name": "Answer"}, {"name": "CardId"}],
+        fields=[{"name": "Question"}, {"name": "Answer"}, {"name": "Note"}, {"name": "CardId"}],
         templates=[{
             "name": "Card 1",
             "qfmt": "{{Question}}",
-            "afmt": '{{FrontSide}}<hr id="answer">{{Answer}}<div class="id">{{CardId}}</div>',
+            "afmt": ('{{FrontSide}}<hr id="answer">{{Answer}}{{#Note}}{{Note}}{{/Note}}'
+                     '<div class="id">{{CardId}}</div>'),
         }],
-        css=".card { font-family: sans-serif; font-size: 18px; text-align: left; } .id { color: #999; font-size: 10px; }",
+        css=CSS,
+    )
+
+
+def _cloze_model():
+    import genanki
+
+    return genanki.CLOZE_MODEL
+
+
+def _note(card: Card, tags: list[str], qa_model, cloze_model):
+    """The Anki note of one card of the deck (a cloze note, not one of its items)."""
+    import genanki
+
+    if card.type == "cloze":
+        extra = (to_html(card.a) if card.a else "") + note_html(card.note)
+        return genanki.Note(model=cloze_model, fields=[cloze_to_html(card.q), extra],
+                            guid=genanki.guid_for(card.id), tags=tags)
+    return genanki.Note(
+        model=qa_model,
+        fields=[to_html(card.front()), to_html(card.back()), note_html(card.note), card.id],
+        guid=genanki.guid_for(card.id),
+        tags=tags,
+        sort_field=card.id,
     )
 
 
@@ -84,7 +142,7 @@ def write_apkg(deck: Deck, out: str | Path, *, topic: str | None = None) -> Expo
     if not topics:
         known = ", ".join(t.topic for t in deck.topics) or "none"
         raise StudytuiError(f"no topic '{topic}' in the deck (topics: {known})" if topic else "the deck is empty; nothing to export")
-    model = _model()
+    model, cloze_model = _model(), _cloze_model()
     anki_decks = []
     notes = 0
     for t in topics:
@@ -92,13 +150,7 @@ def write_apkg(deck: Deck, out: str | Path, *, topic: str | None = None) -> Expo
         anki_deck = genanki.Deck(stable_id(f"{DECK_PREFIX}::{t.topic}"), name)
         for card in t.cards:
             tags = [re.sub(r"\s+", "_", x) for x in [t.topic, *card.tags]]
-            anki_deck.add_note(genanki.Note(
-                model=model,
-                fields=[to_html(card.front()), to_html(card.back()), card.id],
-                guid=genanki.guid_for(card.id),
-                tags=tags,
-                sort_field=card.id,
-            ))
+            anki_deck.add_note(_note(card, tags, model, cloze_model))
             notes += 1
         anki_decks.append(anki_deck)
     out = Path(out)

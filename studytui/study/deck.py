@@ -37,7 +37,8 @@ from typing import Annotated, Iterable, Literal
 
 import yaml
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator,
+                      model_validator)
 
 
 from studytui.yamlload import YamlFileError, line_of, load_model, load_model_and_tree, read_capped
@@ -120,25 +121,45 @@ class Card(Strict):
             raise ValueError("cloze_number is set by studytui, not in a deck file")
         return data
 
-    @model_validator(mode="after")
-    def _fields_fit_type(self) -> "Card":
-        from studytui.study.cloze import cloze_numbers
+    # Field validators (not one model validator) so that `studytui check` points at the line of
+    # the field that is wrong; `type` is declared first, so it is in `info.data` when valid.
+    @field_validator("q")
+    @classmethod
+    def _cloze_fits_type(cls, q: str, info: ValidationInfo) -> str:
+        from studytui.study.cloze import CLOZE, cloze_numbers
 
-        numbers = cloze_numbers(self.q)
-        if self.type == "cloze":
+        if "type" not in info.data:  # the type itself is wrong: that is the error to report
+            return q
+        kind = info.data["type"]
+        numbers = cloze_numbers(q)
+        if kind == "cloze":
             if not numbers:
                 raise ValueError("a cloze card needs deletions in q, like {{c1::answer}}")
             if numbers[0] != 1:
                 raise ValueError("cloze deletions are numbered from c1")
+            if any(not m.group(2).strip() for m in CLOZE.finditer(q)):
+                raise ValueError("a cloze deletion is empty: write the hidden text, {{c1::answer}}")
         elif numbers:
-            raise ValueError(f"q has cloze deletions: set 'type: cloze' (this card is '{self.type}')")
+            raise ValueError(f"q has cloze deletions: set 'type: cloze' (this card is '{kind}')")
+        return q
+
+    @field_validator("rubric")
+    @classmethod
+    def _rubric_fits_type(cls, rubric: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if "type" not in info.data or rubric is None:
+            return rubric
+        if info.data["type"] != "essay":
+            raise ValueError("only essay cards have a rubric (set 'type: essay')")
+        if not 2 <= len(rubric) <= 8:
+            raise ValueError(f"an essay card needs a rubric of 2 to 8 points (this one has {len(rubric)})")
+        return rubric
+
+    @model_validator(mode="after")
+    def _fields_fit_type(self) -> "Card":
         if self.type == "basic" and self.a is None:
             raise ValueError("a basic card needs an answer 'a'")
-        if self.type == "essay":
-            if not self.rubric or not 2 <= len(self.rubric) <= 8:
-                raise ValueError("an essay card needs a rubric of 2 to 8 points")
-        elif self.rubric is not None:
-            raise ValueError("only essay cards have a rubric (set 'type: essay')")
+        if self.type == "essay" and self.rubric is None:
+            raise ValueError("an essay card needs a rubric of 2 to 8 points")
         return self
 
     @property

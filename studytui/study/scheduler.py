@@ -38,6 +38,8 @@ from fsrs import Rating, Scheduler, State
 
 from studytui.errors import StudytuiError
 from studytui.study.deck import Card, Deck, load_deck
+from studytui.study.drill_cards import DRILL_FAMILIES, DRILL_LEVELS, DRILL_TOPIC, drill_card_id, parse_drill_id
+from studytui.study.stats import compute_stats
 from studytui.study.store import ReviewRow, Store, from_ms, to_ms
 
 __all__ = [
@@ -45,9 +47,6 @@ __all__ = [
     "drill_card_id", "parse_drill_id", "format_interval", "DRILL_FAMILIES", "DRILL_LEVELS",
 ]
 
-DRILL_FAMILIES = ("shapes", "params", "rf", "macs")
-DRILL_LEVELS = (1, 2, 3)
-DRILL_TOPIC = "drills"
 PARAMETERS_KEY = "fsrs_parameters"
 SETTINGS_KEY = "settings"
 SNAPSHOT_KEY = "state_snapshot"
@@ -55,18 +54,6 @@ SNAPSHOT_FORMAT = 1
 SNAPSHOT_EVERY = 500  # replayed answers after which the snapshot is refreshed
 STEP_RANGE = (timedelta(seconds=1), timedelta(days=365))
 MAX_STEPS = 10
-
-
-def drill_card_id(family: str, level: int) -> str:
-    return f"drill:{family}:{level}"
-
-
-def parse_drill_id(card_id: str) -> tuple[str, int] | None:
-    """("shapes", 2) for "drill:shapes:2"; None for an ordinary card id."""
-    parts = card_id.split(":")
-    if len(parts) == 3 and parts[0] == "drill" and parts[2].isdigit():
-        return parts[1], int(parts[2])
-    return None
 
 
 def format_interval(delta: timedelta) -> str:
@@ -641,6 +628,4 @@ class StudySession:
 
     def stats(self, *, now: datetime | None = None) -> dict[str, Any]:
         """Everything `studytui stats --json` prints (see studytui.study.stats)."""
-        from studytui.study.stats import compute_stats
-
         return compute_stats(self, now=_utc(now))

@@ -12,13 +12,13 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+from studytui.study.drill_cards import DRILL_TOPIC
+
+if TYPE_CHECKING:  # the session is only read here; the scheduler imports this module
     from studytui.study.scheduler import StudySession
 
 
 def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> dict[str, Any]:
-    from studytui.study.scheduler import DRILL_TOPIC
-
     topics = session.counts_by_topic(now=now)
     deck_topics = {t: c for t, c in topics.items() if t != DRILL_TOPIC}
     reviews = session.store.reviews()

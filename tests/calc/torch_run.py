@@ -9,6 +9,8 @@ import torch.nn as nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from studytui.calc.network import to_layer
+from studytui.calc.spec import parse_call
+from studytui.twins import twin
 
 
 def run_in_torch(input_shape: tuple[int, ...], layers: list[str]):
@@ -34,10 +36,8 @@ def run_in_torch(input_shape: tuple[int, ...], layers: list[str]):
 
 def _torch_module(text: str) -> nn.Module:
     """Build the layer with torch's own constructor where torch has one (not our twin)."""
-    from studytui.calc.spec import parse_call
-
     call = parse_call(text)
     if hasattr(nn, call.name) and call.name not in ("Sequential",) and not any(
             hasattr(a, "name") and hasattr(a, "args") for a in call.args):
         return getattr(nn, call.name)(*call.args, **call.kwargs)
-    return to_layer(text).to_torch()  # our blocks: their twins are built from torch layers
+    return twin(to_layer(text))  # our blocks: their twins are built from torch layers

@@ -98,3 +98,110 @@ def test_math_conversion(src, out):
 def test_html_escapes_math_and_keeps_code():
     html = to_html("If $a < b$ then `x<y`\n\n```\n# c\n```")
     assert "\\(a &lt; b\\)" in html and "<code>x&lt;y</code>" in html and "<pre><code># c" in html
+
+
+TYPED_TOPIC = """\
+topic: typed
+title: Card types
+demo: demo.py
+cards:
+  - id: bn-axes
+    q: Over which axes does BatchNorm2d average?
+    a: N, H and W, per channel.
+    note: The exam guide says "over the batch" only.
+  - id: norm-axes
+    type: cloze
+    q: "BN averages over {{c1::N, H, W}}; LN over {{c2::C, H, W::axes}}; cost $O(n)$ with **no** weights."
+    a: GroupNorm sits between them.
+    note: See also the norm demo.
+  - id: why-resnets
+    type: essay
+    q: Explain why residual connections let very deep networks train.
+    rubric:
+      - the degradation problem of plain nets
+      - the identity is easy to represent (F -> 0)
+      - gradients pass through the shortcut unchanged
+"""
+
+
+def read_typed(path: Path, tmp: Path):
+    """notes (guid -> (model name, fields)), cards per note guid (sorted ords), model types."""
+    with zipfile.ZipFile(path) as z:
+        z.extract("collection.anki2", tmp)
+    conn = sqlite3.connect(tmp / "collection.anki2")
+    models = json.loads(conn.execute("SELECT models FROM col").fetchone()[0])
+    notes = {guid: (models[str(mid)]["name"], flds.split("\x1f"))
+             for guid, mid, flds in conn.execute("SELECT guid, mid, flds FROM notes")}
+    cards: dict[str, list[int]] = {}
+    for guid, ord_ in conn.execute("SELECT n.guid, c.ord FROM cards c JOIN notes n ON n.id = c.nid"):
+        cards.setdefault(guid, []).append(ord_)
+    conn.close()
+    kinds = {m["name"]: m["type"] for m in models.values()}  # 0 standard, 1 cloze
+    return notes, {g: sorted(o) for g, o in cards.items()}, kinds
+
+
+def test_all_three_card_types_export_to_their_note_types(tmp_path, deck_dirs):
+    cards, demos = deck_dirs
+    for f in cards.iterdir():
+        f.unlink()
+    (cards / "typed.yaml").write_text(TYPED_TOPIC)
+    deck, problems = load_deck(cards, demos_dir=demos)
+    assert problems == [] and len(deck.cards) == 4  # the cloze note is two scheduled items
+    summary = write_apkg(deck, tmp_path / "t.apkg")
+    assert summary.notes == 3 and summary.decks == ["studytui::Card types"]
+    notes, card_ords, kinds = read_typed(tmp_path / "t.apkg", tmp_path / "x")
+    g = genanki.guid_for
+    assert set(notes) == {g("bn-axes"), g("norm-axes"), g("why-resnets")}
+    assert kinds == {"studytui Q/A": 0, genanki.CLOZE_MODEL.name: 1}
+
+    model, (q, a, note, card_id) = notes[g("bn-axes")]
+    assert model == "studytui Q/A" and card_id == "bn-axes"
+    assert q == "<p>Over which axes does BatchNorm2d average?</p>" and a == "<p>N, H and W, per channel.</p>"
+    assert "The exam guide says &quot;over the batch&quot; only." in note and 'class="note"' in note
+
+    model, (text, extra) = notes[g("norm-axes")]
+    assert model == genanki.CLOZE_MODEL.name
+    assert text == ("<p>BN averages over {{c1::N, H, W}}; LN over {{c2::C, H, W::axes}}; "
+                    "cost \\(O(n)\\) with <strong>no</strong> weights.</p>")
+    assert extra.startswith("<p>GroupNorm sits between them.</p>") and "See also the norm demo." in extra
+    assert card_ords[g("norm-axes")] == [0, 1]  # two deletions -> two Anki cards
+
+    model, (q, a, note, card_id) = notes[g("why-resnets")]
+    assert model == "studytui Q/A" and note == ""
+    assert "<li>the degradation problem of plain nets</li>" in a
+    assert a.count("<li>") == 3 and "<ul>" in a
+    assert card_ords[g("bn-axes")] == card_ords[g("why-resnets")] == [0]
+
+
+def test_anki_itself_imports_the_package_and_renders_each_type(tmp_path, deck_dirs):
+    """Anki's own importer (the `anki` package) reads the export; cloze cards show their blank."""
+    from anki.collection import Collection, ImportAnkiPackageRequest
+    from anki.import_export_pb2 import ImportAnkiPackageOptions
+
+    cards, demos = deck_dirs
+    for f in cards.iterdir():
+        f.unlink()
+    (cards / "typed.yaml").write_text(TYPED_TOPIC)
+    deck, _ = load_deck(cards, demos_dir=demos)
+    write_apkg(deck, tmp_path / "t.apkg")
+    col = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        col.import_anki_package(ImportAnkiPackageRequest(
+            package_path=str(tmp_path / "t.apkg"), options=ImportAnkiPackageOptions()))
+        assert (col.note_count(), col.card_count()) == (3, 4)
+        rendered = {}
+        for cid in col.find_cards(""):
+            card = col.get_card(cid)
+            rendered.setdefault(card.note().guid, []).append((card.question(), card.answer()))
+        cloze = sorted(rendered[genanki.guid_for("norm-axes")])
+        assert len(cloze) == 2
+        fronts = " ".join(q for q, _ in cloze)
+        assert "[...]" in fronts and "[axes]" in fronts  # each card blanks its own deletion
+        assert any("N, H, W" in a and "See also the norm demo." in a for _, a in cloze)
+        (essay_q, essay_a), = rendered[genanki.guid_for("why-resnets")]
+        assert "gradients pass through the shortcut unchanged" in essay_a
+        assert "gradients pass" not in essay_q  # the rubric is on the back only
+        (_, basic_a), = rendered[genanki.guid_for("bn-axes")]
+        assert "over the batch" in basic_a
+    finally:
+        col.close()
