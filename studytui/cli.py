@@ -29,6 +29,10 @@ COMMANDS: dict[str, str] = {
     "exam": "studytui.commands.exam:exam",
     "optimize": "studytui.commands.optimize:optimize",
     "settings": "studytui.commands.settings:settings",
+    "cards": "studytui.commands.cards:cards",
+    "unsuspend": "studytui.commands.unsuspend:unsuspend",
+    "unbury": "studytui.commands.unsuspend:unbury",
+    "unflag": "studytui.commands.unsuspend:unflag",
 }
 
 SHORT_HELP: dict[str, str] = {
@@ -43,6 +47,10 @@ SHORT_HELP: dict[str, str] = {
     "exam": "A timed mock exam.",
     "optimize": "Fit FSRS parameters to your review log.",
     "settings": "Show or change retention, daily limits, learning steps.",
+    "cards": "List cards: --suspended, --buried, --flagged, --leech, --topic.",
+    "unsuspend": "Bring suspended cards back into review.",
+    "unbury": "Bring buried cards back today.",
+    "unflag": "Remove the flag of cards.",
 }
 
 

@@ -7,9 +7,11 @@ The TUI's whole interface to the memory of the app::
     item = session.next_card(topic=None)             # StudyItem or None when nothing is due
     session.button_labels(item.card_id)              # {"Again": "1m", "Hard": "6m", "Good": "10m", "Easy": "3d"}
     session.answer(item.card_id, Rating.Good, duration_ms=5400)   # committed before it returns
-    session.undo()                                   # takes back this session's last answer
+    session.undo()                                   # takes back this session's last action:
+                                                     # a grade, suspend, bury, flag (as Anki's undo)
     session.record_drill("shapes", 2, correct=True, typed="16x32x32")  # drill:shapes:2 -> Good
-    session.suspend(card_id); session.bury(card_id); session.flag(card_id)
+    session.suspend(card_id); session.bury(card_id); session.flag(card_id)   # and unsuspend/unbury/unflag
+    session.study_more(10)                           # custom study: 10 more new cards today
     session.counts_by_topic(); session.stats()
     session.record_exam(started_at=..., finished_at=..., topics={"receptive-fields": (4, 5)})
 
@@ -54,6 +56,7 @@ SNAPSHOT_FORMAT = 1
 SNAPSHOT_EVERY = 500  # replayed answers after which the snapshot is refreshed
 STEP_RANGE = (timedelta(seconds=1), timedelta(days=365))
 MAX_STEPS = 10
+EXTRA_NEW_KEY = "extra_new_today"  # custom study: {"day": ISO date of the study day, "count": N}
 
 
 def format_interval(delta: timedelta) -> str:
@@ -194,6 +197,32 @@ class AnswerResult:
     leech: bool  # this answer made the card a leech (now flagged and suspended)
 
 
+@dataclass(frozen=True)
+class Undone:
+    """What `undo_last` took back: the card and the action ("grade", "suspend", "bury", ...)."""
+
+    card_id: str
+    action: str
+
+
+@dataclass(frozen=True)
+class NewLimit:
+    """Today's new-card budget: `studied` new cards started today out of `limit` (the setting plus
+    any custom-study extra); `waiting` new cards are left in the scope asked about."""
+
+    studied: int
+    limit: int
+    waiting: int
+
+    @property
+    def left(self) -> int:
+        return max(0, self.limit - self.studied)
+
+    @property
+    def reached(self) -> bool:
+        return self.waiting > 0 and self.left == 0
+
+
 @dataclass
 class _MarkState:
     suspended: bool = False
@@ -246,7 +275,7 @@ class StudySession:
         self._marks: dict[str, _MarkState] = {}
         self._signature: tuple[int, int, int, int] = (-1, -1, -1, -1)
         self._replayed_since_snapshot = 0
-        self._undo_stack: list[int] = []
+        self._undo_stack: list[tuple[str, int]] = []  # ("review" | "mark", row id), newest last
         self.problems: list = []  # deck problems found by StudySession.open
         self._sync()
 
@@ -424,7 +453,12 @@ class StudySession:
         return self._marks.get(card_id, _MarkState()).flagged
 
     def is_leech(self, card_id: str) -> bool:
-        return self.state(card_id).lapses >= self.settings.leech_lapses
+        ms = self._marks.get(card_id)
+        return self.state(card_id).lapses >= self.settings.leech_lapses or bool(ms and ms.leech)
+
+    def is_buried(self, card_id: str, *, now: datetime | None = None) -> bool:
+        ms = self._marks.get(card_id)
+        return bool(ms and ms.buried_until is not None and ms.buried_until > _utc(now))
 
     def _hidden(self, card_id: str, now: datetime) -> bool:
         ms = self._marks.get(card_id)
@@ -443,11 +477,37 @@ class StudySession:
         start = self.day_start(now)
         new = reviews = 0
         for st in self._states.values():
+            if parse_drill_id(st.card_id):  # drills have their own screen: they use no card budget
+                continue
             for at, before, _ in st.history:
                 if at >= start:
                     new += before == "new"
                     reviews += before == "review"
         return new, reviews
+
+    def _extra_new_today(self, now: datetime) -> int:
+        extra = self.store.get_meta(EXTRA_NEW_KEY)
+        day = self.day_start(now).date().isoformat()
+        return int(extra["count"]) if isinstance(extra, dict) and extra.get("day") == day else 0
+
+    def new_limit(self, topic: str | None = None, *, now: datetime | None = None,
+                  include_drills: bool = False) -> NewLimit:
+        """How many new cards today's limit still lets in (and how many are waiting)."""
+        self._sync()
+        now = _utc(now)
+        studied, _ = self._today_counts(now)
+        waiting = sum(1 for cid in self.all_card_ids(topic, include_drills)
+                      if cid not in self._states and not self._hidden(cid, now))
+        return NewLimit(studied, self.settings.new_per_day + self._extra_new_today(now), waiting)
+
+    def study_more(self, extra: int, *, now: datetime | None = None) -> NewLimit:
+        """Custom study: let `extra` more new cards in today (on top of the daily setting)."""
+        if extra < 1:
+            raise StudytuiError("study more: the number of extra new cards must be at least 1")
+        now = _utc(now)
+        day = self.day_start(now).date().isoformat()
+        self.store.set_meta(EXTRA_NEW_KEY, {"day": day, "count": self._extra_new_today(now) + extra})
+        return self.new_limit(now=now)
 
     def _item(self, card_id: str, st: CardState | None) -> StudyItem:
         drill = parse_drill_id(card_id)
@@ -491,7 +551,7 @@ class StudySession:
             cid = min(learning)[1]
         elif due and reviews_today < self.settings.reviews_per_day:
             cid = min(due)[1]
-        elif fresh and new_today < self.settings.new_per_day:
+        elif fresh and new_today < self.settings.new_per_day + self._extra_new_today(now):
             cid = fresh[0]
         elif ahead:
             cid = min(ahead)[1]
@@ -536,7 +596,7 @@ class StudySession:
             marks=[("suspend", "leech"), ("flag", "leech")] if leech else [],
             drill=_drill,
         )
-        self._undo_stack.append(rid)
+        self._undo_stack.append(("review", rid))
         self._sync()
         new = self.state(card_id)
         return AnswerResult(rid, card_id, rating, new.fsrs.due, new.phase, leech)
@@ -560,35 +620,60 @@ class StudySession:
         )
 
     def undo(self) -> str | None:
-        """Take back this session's last answer (and any leech marks it set); returns its card id."""
+        """Take back this session's last action; returns its card id (None: nothing to undo)."""
+        undone = self.undo_last()
+        return undone.card_id if undone else None
+
+    def undo_last(self) -> Undone | None:
+        """Take back this session's latest action of any kind, newest first, as Anki's undo does.
+
+        A grade: its review row is deleted (with the leech marks and drill attempt it wrote) and
+        the log replayed. A suspend / bury / flag (or their reverses): its mark row is deleted, so
+        the card's marks are exactly what they were before."""
         while self._undo_stack:
-            row = self.store.delete_review(self._undo_stack.pop())
-            if row is not None:
+            kind, row_id = self._undo_stack.pop()
+            if kind == "review":
+                row = self.store.delete_review(row_id)
+                action = "grade"
+            else:
+                row = self.store.delete_mark(row_id)
+                action = row.reason if row is not None and row.reason == "unbury" else getattr(row, "kind", "")
+            if row is not None:  # None: another instance already removed it
                 self._sync()
-                return row.card_id
+                return Undone(row.card_id, action)
         return None
 
-    def suspend(self, card_id: str, *, now: datetime | None = None) -> None:
-        self.store.add_mark(card_id, "suspend", at=_utc(now))
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo_stack)
+
+    def _mark(self, card_id: str, kind: str, now: datetime | None, until: datetime | None = None,
+              reason: str | None = None) -> None:
+        mark_id = self.store.add_mark(card_id, kind, at=_utc(now), until=until, reason=reason)
+        self._undo_stack.append(("mark", mark_id))
         self._sync()
 
+    def suspend(self, card_id: str, *, now: datetime | None = None) -> None:
+        self._mark(card_id, "suspend", now)
+
     def unsuspend(self, card_id: str, *, now: datetime | None = None) -> None:
-        self.store.add_mark(card_id, "unsuspend", at=_utc(now))
-        self._sync()
+        self._mark(card_id, "unsuspend", now)
 
     def bury(self, card_id: str, *, now: datetime | None = None) -> None:
         """Hide the card until the next study day."""
         now = _utc(now)
-        self.store.add_mark(card_id, "bury", at=now, until=self.day_start(now) + timedelta(days=1))
-        self._sync()
+        self._mark(card_id, "bury", now, until=self.day_start(now) + timedelta(days=1))
+
+    def unbury(self, card_id: str, *, now: datetime | None = None) -> None:
+        """Bring a buried card back today: a bury that ends now (the mark kinds stay as they are)."""
+        now = _utc(now)
+        self._mark(card_id, "bury", now, until=now, reason="unbury")
 
     def flag(self, card_id: str, *, now: datetime | None = None) -> None:
-        self.store.add_mark(card_id, "flag", at=_utc(now))
-        self._sync()
+        self._mark(card_id, "flag", now)
 
     def unflag(self, card_id: str, *, now: datetime | None = None) -> None:
-        self.store.add_mark(card_id, "unflag", at=_utc(now))
-        self._sync()
+        self._mark(card_id, "unflag", now)
 
     # --- exams -------------------------------------------------------------------------------
 

@@ -3,7 +3,9 @@
 `compute_stats(session)` returns a JSON-ready dict. The contract keys are `cards` (cards in the
 deck, drills not counted), `due` (deck cards due now), `reviews` (answers logged, drills
 included) and `retention` (share of answers to cards in the review phase that were not Again:
-the "true retention" Anki shows; None before any such answer). The rest is extra detail.
+the "true retention" Anki shows; None before any such answer). The rest is extra detail:
+`reviews_today` counts card answers only (drill attempts are `drills_today`), `new_today` is the
+daily new-card budget (studied / limit / available now, as Anki's deck list shows it).
 """
 
 from __future__ import annotations
@@ -12,16 +14,20 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from studytui.study.drill_cards import DRILL_TOPIC
+from studytui.study.drill_cards import DRILL_TOPIC, parse_drill_id
 
 if TYPE_CHECKING:  # the session is only read here; the scheduler imports this module
     from studytui.study.scheduler import StudySession
 
 
 def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> dict[str, Any]:
-    topics = session.counts_by_topic(now=now)
-    deck_topics = {t: c for t, c in topics.items() if t != DRILL_TOPIC}
+    # Drill cards are practised from the drill screen, never offered by review: they are counted
+    # apart ("drill_cards") so no phantom "drills" topic shows cards "due" that review never shows.
+    deck_topics = session.counts_by_topic(now=now, include_drills=False)
+    drill_cards = session.counts_by_topic(now=now).get(DRILL_TOPIC)
     reviews = session.store.reviews()
+    card_reviews = [r for r in reviews if not parse_drill_id(r.card_id)]
+    new_limit = session.new_limit(now=now)
 
     answered = sum(st.review_answers for st in session._states.values())
     passed = sum(st.review_passes for st in session._states.values())
@@ -59,8 +65,12 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
         "new": sum(c["new"] for c in deck_topics.values()),
         "learned": sum(c["learned"] for c in deck_topics.values()),
         "suspended": sum(c["suspended"] for c in deck_topics.values()),
-        "reviews_today": sum(1 for r in reviews if r.at >= start),
-        "topics": topics,
+        "reviews_today": sum(1 for r in card_reviews if r.at >= start),
+        "drills_today": sum(1 for a in session.store.drill_attempts() if a.at >= start),
+        "new_today": {"studied": new_limit.studied, "limit": new_limit.limit,
+                      "available": min(new_limit.left, new_limit.waiting)},
+        "topics": deck_topics,
+        "drill_cards": drill_cards,
         "drills": drills,
         "reviews_per_day": dict(sorted(per_day.items())),
         "leeches": sorted(cid for cid in deck_ids | set(session.drill_ids) if session._states.get(cid)

@@ -10,8 +10,8 @@ What it keeps, and why:
 - `review`: one row per answer (card id, grade 1-4, time, duration, typed answer and correctness
   for drills, content hash of the card when it was answered). Card state is never stored; the
   scheduler rebuilds it by replaying this log through fsrs, so undo is "delete the row".
-- `mark`: suspend / unsuspend / bury / flag / unflag events; a mark written by an answer (leech)
-  points at its review and disappears with it on undo (ON DELETE CASCADE).
+- `mark`: suspend / unsuspend / bury / flag / unflag events (undo of one deletes its row); a mark
+  written by an answer (leech) points at its review and disappears with it on undo (ON DELETE CASCADE).
 - `drill_attempt`: family, level, correct for drill statistics.
 - `exam`, `exam_topic`: score reports of mock exams, per topic.
 - `meta`: settings and fitted FSRS parameters (JSON values).
@@ -445,6 +445,16 @@ class Store:
     def add_mark(self, card_id: str, kind: str, *, at: datetime, until: datetime | None = None, reason: str | None = None) -> int:
         with self._write() as cur:
             return self._insert_mark(cur, card_id, kind, at, until, reason, None)
+
+    def delete_mark(self, mark_id: int) -> MarkRow | None:
+        """Remove one mark (undo of a suspend / bury / flag); returns it, or None if already gone."""
+        with self._write() as cur:
+            r = cur.execute("SELECT id, card_id, kind, at, until, reason, review_id FROM mark WHERE id = ?",
+                            (mark_id,)).fetchone()
+            if r is None:
+                return None
+            cur.execute("DELETE FROM mark WHERE id = ?", (mark_id,))
+        return MarkRow(r[0], r[1], r[2], from_ms(r[3]), None if r[4] is None else from_ms(r[4]), r[5], r[6])
 
     def marks(self) -> list[MarkRow]:
         rows = self._query("SELECT id, card_id, kind, at, until, reason, review_id FROM mark ORDER BY id")

@@ -24,7 +24,7 @@ from textual.screen import Screen
 from studytui.tui.backend import Backend, Clock
 from studytui.tui.screens.home import HomeScreen
 
-SCREENS = ("home", "review", "drill", "exam", "stats", "demos")
+SCREENS = ("home", "review", "drill", "exam", "stats", "demos", "browser")
 MIN_SIZE = (80, 24)
 
 
@@ -115,6 +115,8 @@ class StudyApp(App[None]):
         yield SystemCommand("Exam", "A timed mock exam across topics", lambda: self.open_screen("exam"))
         yield SystemCommand("Stats", "Heatmap, forecast, retention, drill accuracy, exams", lambda: self.open_screen("stats"))
         yield SystemCommand("Demos", "Run the training demos with live output", lambda: self.open_screen("demos"))
+        yield SystemCommand("Browse cards", "Suspended, buried, flagged and leech cards: unsuspend, unbury, unflag",
+                            lambda: self.open_screen("browser"))
         yield SystemCommand("Search cards", "Find a card by its question or answer", self.action_search)
         yield SystemCommand("Help", "Every key of this screen", self.action_help)
         yield SystemCommand("Light / dark", "Switch between the light and dark theme", self.action_toggle_dark)
@@ -169,6 +171,10 @@ def build_screen(name: str, **options: Any) -> Screen:
         from studytui.tui.screens.demos import DemosScreen
 
         return DemosScreen(run=options.get("demo"))
+    if name == "browser":
+        from studytui.tui.screens.browser import BrowserScreen
+
+        return BrowserScreen(marks=options.get("marks", "all"), topic=options.get("topic"))
     raise ValueError(f"unknown screen {name!r}")
 
 

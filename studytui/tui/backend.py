@@ -54,6 +54,8 @@ class HomeData:
     reviews_today: int
     retention: float | None
     problems: list[str] = field(default_factory=list)
+    new_studied: int = 0  # new cards started today
+    new_limit: int = 0  # today's new-card limit (the setting plus custom study)
     read_only: bool = False  # the database could not be opened for writing
 
     @property
@@ -135,14 +137,18 @@ class Backend:
         stats = s.stats(now=now)
         counts = stats["topics"]
         retention = self.retention_by_topic()
+        budget = stats["new_today"]
+        left = budget["limit"] - budget["studied"]
+        # New shows what today's limit lets in (as Anki's deck list does), not every unseen card
         rows = [
             TopicRow(t.topic, t.title, t.demo, counts[t.topic]["total"], counts[t.topic]["due"],
-                     counts[t.topic]["new"], counts[t.topic]["learned"], retention.get(t.topic))
+                     max(0, min(counts[t.topic]["new"], left)), counts[t.topic]["learned"], retention.get(t.topic))
             for t in s.deck.topics
         ]
         problems = [str(p) for p in s.problems] + ([s.settings_problem] if s.settings_problem else [])
-        return HomeData(rows, stats["due"], stats["new"], stats["learned"], stats["reviews_today"],
-                        stats["retention"], problems, read_only=s.store.read_only)
+        return HomeData(rows, stats["due"], budget["available"], stats["learned"], stats["reviews_today"],
+                        stats["retention"], problems, budget["studied"], budget["limit"],
+                        read_only=s.store.read_only)
 
     def retention_by_topic(self) -> dict[str, float | None]:
         from studytui.study.stats import retention_by_topic
@@ -174,8 +180,18 @@ class Backend:
     def read_only(self) -> bool:
         return self.session().store.read_only
 
-    def undo(self) -> str | None:
-        return self.session().undo()
+    def undo(self):
+        """Take back the latest action of this session (an `Undone`, or None)."""
+        return self.session().undo_last()
+
+    def new_limit(self, topic: str | None):
+        return self.session().new_limit(topic, now=self.now())
+
+    def study_more(self, extra: int):
+        return self.session().study_more(extra, now=self.now())
+
+    def is_flagged(self, card_id: str) -> bool:
+        return self.session().is_flagged(card_id)
 
     def mark(self, card_id: str, kind: str) -> None:
         getattr(self.session(), kind)(card_id, now=self.now())
@@ -199,6 +215,16 @@ class Backend:
             return self.session().deck.topic(topic).demo
         except KeyError:
             return None
+
+    # --- browser -----------------------------------------------------------------------------
+
+    def topic_list(self) -> list[tuple[str, str]]:
+        return [(t.topic, t.title) for t in self.session().deck.topics]
+
+    def browse(self, wanted):
+        from studytui.study.browse import browse
+
+        return browse(self.session(), wanted, now=self.now())
 
     # --- search ------------------------------------------------------------------------------
 

@@ -38,12 +38,13 @@ class HomeScreen(Screen):
 
     HELP = "Pick a topic and press enter to review it, or r to review every due card."
     BINDINGS = [
-        Binding("r", "review_all", "Review all"),
+        Binding("r", "review_all", "Review"),
         Binding("d", "app.open('drill')", "Drill"),
         Binding("e", "app.open('exam')", "Exam"),
         Binding("s", "app.open('stats')", "Stats"),
         Binding("m", "app.open('demos')", "Demos"),
-        Binding("slash", "app.search", "Search"),
+        Binding("c", "app.open('browser')", "Cards"),
+        Binding("slash", "app.search", "Search", show=False),  # listed in f1 help; the footer keeps f1 at 80 columns
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -93,8 +94,9 @@ class HomeScreen(Screen):
     def _show_data(self, data: HomeData) -> None:
         today = self.query_one("#today", Static)
         today.update(
-            f"Today: [b]{data.reviews_today}[/b] reviewed   [b]{data.due}[/b] due   "
-            f"[b]{data.new}[/b] new   {data.learned} learned   retention {percent(data.retention)}"
+            f"Today: [b]{data.reviews_today}[/b] reviewed  [b]{data.due}[/b] due  "
+            f"[b]{data.new}[/b] new today ({data.new_studied}/{data.new_limit} done)  "
+            f"{data.learned} learned  retention {percent(data.retention)}"
             + (f"\n[b $warning]{READ_ONLY}[/]" if data.read_only else "")
         )
         table = self.query_one("#topics", DataTable)

@@ -46,15 +46,25 @@ def unsaved_message(count: int, problem: str | None) -> str:
     return f"{grades} not saved yet ({problem or 'the database is busy'}). Leave anyway and lose {'them' if count > 1 else 'it'}?"
 
 
+FLAG_NOTE = "   ⚑ flagged"
+
+
+def _flag_note(flagged: bool) -> str:
+    return f"[b $warning]{FLAG_NOTE}[/]" if flagged else ""
+
+
 class ReviewScreen(Screen):
     HELP = (
         "Read the question, answer it in your head, then press space to see the answer and grade "
         "yourself honestly: 1 Again (forgot), 2 Hard, 3 Good, 4 Easy. The interval on each button "
-        "is when the card comes back. u takes back the last grade."
+        "is when the card comes back (space on the answer side is Good, as in Anki). u takes back "
+        "the last action: a grade, suspend, bury or flag. After the day's new cards, + lets 10 more in."
     )
     BINDINGS = [
         Binding("space", "reveal", "Show answer"),
         Binding("enter", "reveal", "Show answer", show=False),
+        # on the answer side reveal is off, so space / enter fall through to Good (as in Anki)
+        Binding("space,enter", "grade(3)", "Good", show=False),
         Binding("1", "grade(1)", "Again", show=False),  # the buttons show key + interval
         Binding("2", "grade(2)", "Hard", show=False),  # the buttons show key + interval
         Binding("3", "grade(3)", "Good", show=False),  # the buttons show key + interval
@@ -64,6 +74,7 @@ class ReviewScreen(Screen):
         Binding("s", "mark('suspend')", "Suspend"),
         Binding("b", "mark('bury')", "Bury"),
         Binding("f", "flag", "Flag"),
+        Binding("plus", "study_more", "+10 new", show=False),
         Binding("q,escape", "back", "Back"),
     ]
 
@@ -74,6 +85,8 @@ class ReviewScreen(Screen):
         self.revealed = False
         self.finished = False
         self.grades: list[int] = []
+        self.meta = ""  # the card's header line (topic, phase), the flag note goes after it
+        self.actions = 0  # grades, suspends, buries and flags this screen can still take back
         self.started: datetime | None = None
         self.shown_at: datetime | None = None
         self.unsaved: list[PendingGrade] = []  # typed but not yet in the database
@@ -113,7 +126,9 @@ class ReviewScreen(Screen):
         if action in ("mark", "flag", "demo"):
             return self.item is not None
         if action == "undo":
-            return True if self.grades else None
+            return True if self.actions else None
+        if action == "study_more":
+            return self.finished
         return True
 
     def _set_revealed(self, shown: bool) -> None:
@@ -149,7 +164,9 @@ class ReviewScreen(Screen):
         title = escape(title)  # a deck's title is text, not markup
         phase = f"[{PHASE_STYLE.get(item.phase, 'b')}]{item.phase}[/]"
         edited = "   [i]edited since your last review[/i]" if item.edited else ""
-        await card_view.show(item.card.front(), item.card.back(), f"{title}  ·  {phase}{edited}")
+        self.meta = f"{title}  ·  {phase}{edited}"
+        flagged = await backend.call(backend.is_flagged, item.card_id)
+        await card_view.show(item.card.front(), item.card.back(), self.meta + _flag_note(flagged))
         labels = await backend.call(backend.button_labels, item.card_id)
         for n, name in GRADES:
             self.query_one(f"#grade-{n}", Button).label = f"{n} {name}  {labels.get(name, '')}"
@@ -176,14 +193,22 @@ class ReviewScreen(Screen):
         if empty:
             return ("[b]The deck is empty.[/b]\n\nAdd topic files under cards/ or import notes with "
                     "`studytui import NOTES.md`; drills (d on the home screen) need no cards.")
+        limit = await backend.call(backend.new_limit, self.topic)
+        more = ""
+        if limit.reached:  # the daily limit, not an empty deck, is what stops the session
+            more = (f"\n\n[b]{limit.studied} new card{'s' * (limit.studied != 1)} done today[/b] — "
+                    f"{limit.waiting} more wait for tomorrow. Press [b]+[/b] to study 10 more now "
+                    f"(or change the daily limit: studytui settings --new-per-day N).")
         if not self.grades:
+            if more:
+                return f"[b]Nothing else is due right now.[/b]{more}"
             return "[b]Nothing is due right now.[/b]\n\nCome back later, or practise with drills (d on the home screen)."
         tally = Counter(self.grades)
         spent = (backend.now() - self.started).total_seconds() if self.started else 0
         parts = "   ".join(f"{name} {tally.get(n, 0)}" for n, name in GRADES)
         correct = sum(tally.get(n, 0) for n in (2, 3, 4))
         return (f"[b]Session complete.[/b]  {len(self.grades)} cards in {duration(spent)}\n\n{parts}\n\n"
-                f"Recalled {correct} of {len(self.grades)}.  Press q to go back, u to take back the last grade.")
+                f"Recalled {correct} of {len(self.grades)}.  Press q to go back, u to take back the last grade.{more}")
 
     def _finish(self, message: str | Text) -> None:
         self.finished = True
@@ -201,6 +226,13 @@ class ReviewScreen(Screen):
         if self.item is not None and not self.revealed:
             self._set_revealed(True)
 
+    @reports_errors
+    async def action_study_more(self) -> None:
+        backend = self.app.backend
+        limit = await backend.call(backend.study_more, 10)
+        self.notify(f"Custom study: {limit.left} more new card{'s' * (limit.left != 1)} today.")
+        await self._advance()
+
     @in_background
     async def action_grade(self, rating: int) -> None:
         if self.item is None or not self.revealed:
@@ -212,6 +244,7 @@ class ReviewScreen(Screen):
         if result is None:  # left the screen with the grade unsaved (after saying so)
             return
         self.grades.append(rating)
+        self.actions += 1
         if result.leech:
             self.notify("That card keeps slipping: it is now flagged and suspended (a leech).", severity="warning")
         await self._advance()
@@ -219,14 +252,18 @@ class ReviewScreen(Screen):
     @reports_errors
     async def action_undo(self) -> None:
         backend = self.app.backend
-        card_id = await backend.call(backend.undo)
-        if card_id is None:
+        undone = await backend.call(backend.undo)
+        if undone is None:
             self.notify("Nothing to undo.")
             return
-        if self.grades:
+        self.actions = max(0, self.actions - 1)
+        if undone.action == "grade" and self.grades:
             self.grades.pop()
-        self.notify("Took back the last grade.")
-        await self._show(await backend.call(backend.item_for, card_id))
+        self.notify(f"Took back the last {undone.action}.")
+        if undone.action in ("flag", "unflag") and self.item is not None and self.item.card_id == undone.card_id:
+            self._show_flag(undone.action == "unflag")  # the same card, its flag as it was
+            return
+        await self._show(await backend.call(backend.item_for, undone.card_id))
 
     @reports_errors
     async def action_mark(self, kind: str) -> None:
@@ -234,6 +271,7 @@ class ReviewScreen(Screen):
             return
         backend = self.app.backend
         await backend.call(backend.mark, self.item.card_id, kind)
+        self.actions += 1
         self.notify({"suspend": "Suspended: it will not come back until unsuspended.",
                      "bury": "Buried until tomorrow."}[kind])
         await self._advance()
@@ -243,9 +281,16 @@ class ReviewScreen(Screen):
         if self.item is None:
             return
         backend = self.app.backend
-        flagged = await backend.call(lambda cid: backend.session().is_flagged(cid), self.item.card_id)
-        await backend.call(backend.mark, self.item.card_id, "unflag" if flagged else "flag")
-        self.notify("Flag removed." if flagged else "Flagged for later.")
+        item = self.item
+        flagged = await backend.call(backend.is_flagged, item.card_id)
+        await backend.call(backend.mark, item.card_id, "unflag" if flagged else "flag")
+        self.actions += 1
+        self.refresh_bindings()
+        self.notify("Flag removed." if flagged else "Flagged for later (c on the home screen lists flagged cards).")
+        self._show_flag(not flagged)
+
+    def _show_flag(self, flagged: bool) -> None:
+        self.query_one("#card-meta", Static).update(self.meta + _flag_note(flagged))
 
     async def action_demo(self) -> None:
         if self.item is None:

@@ -1,0 +1,170 @@
+"""A newcomer's dead ends, closed: the card browser, undo of any action, the daily new-card limit,
+flags on the card, space on the answer side. Real key presses through Textual's Pilot."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from textual.widgets import DataTable, Static
+
+from tests.tui.conftest import settle
+
+
+def _text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def _marks(db) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT card_id, kind FROM mark ORDER BY id").fetchall()
+
+
+def _reviews(db) -> list[tuple[str, int]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT card_id, rating FROM review ORDER BY id").fetchall()
+
+
+def _limit_new_cards(db, per_day: int) -> None:
+    from studytui.study.scheduler import SETTINGS_KEY, Settings
+    from studytui.study.store import Store
+
+    with Store.open(db) as store:
+        store.set_meta(SETTINGS_KEY, Settings(new_per_day=per_day).to_json())
+
+
+async def _review_card(app, pilot):
+    await settle(pilot, lambda: app.screen.id == "review" and app.screen.item is not None)
+    return app.screen
+
+
+async def test_suspend_in_review_then_unsuspend_from_the_browser(make, workdir):
+    app = make()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "home" and app.screen.data is not None)
+        await pilot.press("r")
+        review = await _review_card(app, pilot)
+        suspended = review.item.card_id
+        await pilot.press("s")
+        await settle(pilot, lambda: review.item is not None and review.item.card_id != suspended)
+        await pilot.press("q")
+        await settle(pilot, lambda: app.screen.id == "home")
+
+        await pilot.press("c")  # the card browser
+        await settle(pilot, lambda: app.screen.id == "browser" and app.screen.loaded)
+        browser = app.screen
+        await pilot.press("2")  # suspended only
+        await settle(pilot, lambda: [r.card_id for r in browser.rows] == [suspended])
+        table = browser.query_one("#browser-table", DataTable)
+        assert table.get_row(suspended)[0] == "S"
+        assert "1 card" in _text(app, "#browser-filter") and "suspended" in _text(app, "#browser-filter")
+        await pilot.press("u")
+        await settle(pilot, lambda: browser.rows == [])
+        assert _marks(workdir / "study.db") == [(suspended, "suspend"), (suspended, "unsuspend")]
+        await pilot.press("1")  # every card again, the unsuspended one without marks
+        await settle(pilot, lambda: len(browser.rows) == 12)
+        assert table.get_row(suspended)[0] == ""
+
+
+async def test_browser_filters_flags_search_topic_and_preview(make, workdir):
+    app = make(screen="browser")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "browser" and app.screen.loaded and app.screen.rows)
+        browser = app.screen
+        first = browser.rows[0].card_id
+        await pilot.press("f")  # flag the highlighted card
+        await settle(pilot, lambda: browser.rows[0].flagged)
+        await pilot.press("4")
+        await settle(pilot, lambda: [r.card_id for r in browser.rows] == [first])
+        await pilot.press("f")  # unflag it: the flagged list is empty
+        await settle(pilot, lambda: browser.rows == [])
+        assert "No cards here" in _text(app, "#browser-empty")
+        await pilot.press("1", "t")  # the first topic only
+        await settle(pilot, lambda: browser.filter.topic == "conv-basics" and len(browser.rows) == 7)
+        await pilot.press("t")
+        await settle(pilot, lambda: browser.filter.topic == "resnet-ideas" and len(browser.rows) == 5)
+        await pilot.press("t", "slash")
+        await settle(pilot, lambda: browser.filter.topic is None and len(browser.rows) == 12)
+        await pilot.press(*"maxpool")  # typed into the search box, not taken as keys
+        await settle(pilot, lambda: [r.card_id for r in browser.rows] == ["fx-pool-halves"])
+        await pilot.press("enter", "enter")  # leave the search box, then preview the card
+        await settle(pilot, lambda: app.screen.id == "card-preview")
+        assert app.screen.card[0] == "fx-pool-halves"
+        assert _marks(workdir / "study.db") == [(first, "flag"), (first, "unflag")]
+
+
+async def test_grade_suspend_bury_then_undo_three_times_restores_all_three(make, workdir):
+    app = make(screen="review", topic="conv-basics")
+    db = workdir / "study.db"
+    async with app.run_test(size=(100, 32)) as pilot:
+        review = await _review_card(app, pilot)
+        graded = review.item.card_id
+        await pilot.press("space", "3")
+        await settle(pilot, lambda: review.item is not None and review.item.card_id != graded)
+        suspended = review.item.card_id
+        await pilot.press("s")
+        await settle(pilot, lambda: review.item is not None and review.item.card_id != suspended)
+        buried = review.item.card_id
+        await pilot.press("b")
+        await settle(pilot, lambda: review.item is not None and review.item.card_id != buried)
+        assert _reviews(db) == [(graded, 3)] and _marks(db) == [(suspended, "suspend"), (buried, "bury")]
+
+        await pilot.press("u")
+        await settle(pilot, lambda: review.item is not None and review.item.card_id == buried)
+        assert _marks(db) == [(suspended, "suspend")]
+        await pilot.press("u")
+        await settle(pilot, lambda: review.item is not None and review.item.card_id == suspended)
+        assert _marks(db) == [] and _reviews(db) == [(graded, 3)]
+        await pilot.press("u")
+        await settle(pilot, lambda: review.item is not None and review.item.card_id == graded)
+        assert _reviews(db) == [] and review.grades == []
+        await settle(pilot, lambda: review.check_action("undo", ()) is None)  # nothing left to take back
+
+
+async def test_daily_new_limit_is_said_and_plus_studies_more(make, workdir):
+    _limit_new_cards(workdir / "study.db", 2)
+    app = make()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "home" and app.screen.data is not None)
+        assert "2 new today" in _text(app, "#today")  # today's budget, not all 12 new cards
+        await pilot.press("r")
+        for _ in range(2):
+            review = await _review_card(app, pilot)
+            await pilot.press("space", "4")
+            await settle(pilot, lambda: review.item is not None or review.finished)
+        await settle(pilot, lambda: app.screen.finished)
+        summary = _text(app, "#summary")
+        assert "2 new cards done today" in summary and "10 more wait for tomorrow" in summary
+        assert "+" in summary
+        await pilot.press("plus")
+        review = await _review_card(app, pilot)
+        assert review.item.phase == "new"
+        await pilot.press("space", "4")
+        await settle(pilot, lambda: len(review.grades) == 3)
+        assert len(_reviews(workdir / "study.db")) == 3
+        await pilot.press("q")
+        await settle(pilot, lambda: app.screen.id == "home" and "3 reviewed" in _text(app, "#today"))
+        assert "9 new today" in _text(app, "#today")
+
+
+async def test_flag_is_visible_on_the_card_and_undo_removes_it(make):
+    app = make(screen="review", topic="conv-basics")
+    async with app.run_test(size=(100, 32)) as pilot:
+        review = await _review_card(app, pilot)
+        assert "flagged" not in _text(app, "#card-meta")
+        await pilot.press("f")
+        await settle(pilot, lambda: "⚑ flagged" in _text(app, "#card-meta"))
+        await pilot.press("u")
+        await settle(pilot, lambda: "flagged" not in _text(app, "#card-meta"))
+        assert review.item is not None
+
+
+async def test_space_on_the_answer_side_grades_good(make, workdir):
+    app = make(screen="review", topic="conv-basics")
+    async with app.run_test(size=(100, 32)) as pilot:
+        review = await _review_card(app, pilot)
+        first = review.item.card_id
+        await pilot.press("space")
+        await settle(pilot, lambda: review.revealed)
+        await pilot.press("space")
+        await settle(pilot, lambda: len(review.grades) == 1)
+        assert _reviews(workdir / "study.db") == [(first, 3)]
