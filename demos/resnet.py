@@ -28,6 +28,7 @@ torch.distributed. The batch size is per GPU, so scale the LR with the number of
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from pathlib import Path
@@ -45,9 +46,10 @@ from studytui.lab.nets import count_parameters, resnet
 from studytui.lab.plots import plot_training
 from studytui.lab.progress import Progress, print_summary
 from studytui.lab.recipes import ResNetRecipe, load_recipe
+from studytui.lab.ddp import all_reduce_sum, epoch_seed, evaluate_sharded, replica_fingerprints, sync_buffers
 from studytui.lab.train import (
-    History, accuracy, batch_indices, evaluate, load_checkpoint, save_checkpoint, seed_everything,
-    steps_per_epoch, unwrap,
+    History, StepMeter, batch_indices, current_momentum, load_checkpoint, save_checkpoint, seed_everything,
+    steps_per_epoch,
 )
 
 
@@ -81,6 +83,8 @@ def main() -> int:
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     parser.add_argument("--stop-after", type=int, metavar="N", help="stop after epoch N (the checkpoint stays resumable)")
     parser.add_argument("--export-onnx", metavar="PATH", help="write the trained model as ONNX")
+    parser.add_argument("--sync-bn", action="store_true", help="DDP: BatchNorm statistics over all ranks' batches (SyncBatchNorm)")
+    parser.add_argument("--log-shards", action="store_true", help="DDP: write the example indices each rank trained on (shards_rankR.json)")
     args = parser.parse_args()
 
     # ---- recipe: YAML file, then command-line overrides --------------------------------
@@ -92,6 +96,7 @@ def main() -> int:
     recipe = load_recipe(args.config, overrides)
     dev = pick_device(f"cuda:{dist.local_rank}" if dist.enabled and torch.cuda.is_available() else args.device,
                       amp=recipe.amp, compile=args.compile)
+    say = print if dist.is_main else (lambda *a, **k: None)
     # --quick / --tiny shrink the run (explicit --epochs, --batch-size, --set width=... win)
     args.width = overrides.get("width")
     mode = apply_mode(
@@ -105,31 +110,37 @@ def main() -> int:
     if mode != "full":
         update["warmup_epochs"] = min(recipe.warmup_epochs, 1.0)
     recipe = ResNetRecipe.model_validate({**recipe.model_dump(), **update})
-    out = out_dir(args, f"resnet_{recipe.name}")
-    say = print if dist.is_main else (lambda *a, **k: None)
+    out = out_dir(args, f"resnet_{recipe.name}", announce=dist.is_main)
 
     n_test = {"full": None, "quick": 1000, "tiny": 48}[args.mode]
     data = load_data(args.data_dir, args.download, n_train=args.n_train, n_test=n_test, seed=0,
-                     announce=dist.is_main).to(dev.device)
+                     announce=dist.is_main).to(dev.device)  # the whole set on the device: a batch is a slice
     say(data.describe())
-    say(f"device: {dev.describe()}" + (f" x {dist.world_size} processes (DDP)" if dist.enabled else ""))
-    say(f"recipe: {recipe.model_dump_json()}")
+    say(f"device: {dev.describe()}" + (f" x {dist.world_size} processes (DDP, {'NCCL' if dev.is_cuda else 'gloo'})" if dist.enabled else ""))
+    say("recipe:\n" + "\n".join(f"  {k}: {v}" for k, v in recipe.model_dump().items() if k != "description"))
 
     # ---- model: He init inside nets.py; zero-gamma and drop-path from the recipe ---------
-    gen = seed_everything(args.seed)
+    seed_everything(args.seed)  # same seed on every rank: identical initial weights
     name = f"preact-{recipe.arch}" if recipe.preact else recipe.arch
     model = resnet(int(recipe.arch.removeprefix("resnet")), num_classes=data.num_classes, stem="cifar",
                    preact=recipe.preact, zero_init_residual=recipe.zero_init_residual,
                    drop_path=recipe.drop_path, width=recipe.width)
     say(f"model: {name}, CIFAR stem, width {recipe.width}: {count_parameters(model):,} params")
-    model = dev.prepare(model)
+    if args.sync_bn and dist.enabled:
+        if not dev.is_cuda:
+            raise StudytuiError("--sync-bn needs GPUs (torch's SyncBatchNorm runs on CUDA only); drop it on CPU")
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    net = dev.prepare(model, compile=False)  # the plain module: evaluation, checkpoints, export
+    model = net
     if dist.enabled:
-        model = nn.parallel.DistributedDataParallel(model, device_ids=[dev.device.index] if dev.is_cuda else None)
+        # DDP averages gradients during backward(); wrap first, compile the wrapper after
+        model = nn.parallel.DistributedDataParallel(net, device_ids=[dev.device.index] if dev.is_cuda else None)
+    model = dev.compiled(model)
 
     # ---- optimiser, schedule, loss ----------------------------------------------------------
     # no weight decay on BN parameters and biases: shrinking a BN gamma only changes the scale
-    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
+    decay = [p for n, p in net.named_parameters() if p.ndim > 1]
+    no_decay = [p for n, p in net.named_parameters() if p.ndim <= 1]
     groups = [{"params": decay, "weight_decay": recipe.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     if recipe.optimizer == "sgd":
         optimizer = torch.optim.SGD(groups, lr=recipe.lr, momentum=recipe.momentum, nesterov=recipe.nesterov)
@@ -137,7 +148,7 @@ def main() -> int:
         optimizer = torch.optim.AdamW(groups, lr=recipe.lr)
     steps = steps_per_epoch(len(data.train_y), recipe.batch_size, drop_last=True, world_size=dist.world_size)
     if steps == 0:
-        raise StudytuiError(f"batch size {recipe.batch_size} is larger than the {len(data.train_y)} training images")
+        raise StudytuiError(f"batch size {recipe.batch_size} x {dist.world_size} rank(s) is larger than the {len(data.train_y)} training images")
     scheduler = make_scheduler(recipe, optimizer, steps)
     criterion = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)  # accepts soft targets too
     scaler = dev.grad_scaler()  # active only for fp16
@@ -147,12 +158,22 @@ def main() -> int:
     checkpoint = out / "checkpoint.pt"
     start_epoch = 1
     if args.resume:
-        state = load_checkpoint(checkpoint, model, optimizer, scheduler, generator=gen, map_location=dev.device)
-        history.load_state_dict(state["history"])
+        # map to the CPU: RNG states must stay CPU tensors; weights move with load_state_dict
+        state = load_checkpoint(checkpoint, net, optimizer, scheduler, map_location="cpu")
+        check_same_recipe(state.get("recipe", {}), recipe.model_dump(), checkpoint)
         start_epoch = state["epoch"] + 1
+        saved_world = state.get("world_size", 1)
+        if saved_world != dist.world_size:
+            # a different world size has a different number of steps per epoch: rebuild the
+            # schedule at the same point of training (same epochs done), not the same step
+            scheduler = make_scheduler(recipe, optimizer, steps)
+            fast_forward(scheduler, state["epoch"] * steps)
+            say(f"note: checkpoint from {saved_world} process(es), resuming with {dist.world_size}: "
+                f"same epochs, the shards and the global batch size differ")
+        history.load_state_dict(state["history"])
         say(f"resumed from {checkpoint} at epoch {start_epoch}")
 
-    def augment_batch(x: torch.Tensor, y: torch.Tensor):
+    def augment_batch(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator):
         """uint8 batch -> (normalised float batch, targets: labels or mixed soft labels)."""
         if recipe.randaugment:
             x = augment.rand_augment(x, recipe.randaugment_ops, recipe.randaugment_magnitude)
@@ -162,7 +183,7 @@ def main() -> int:
         x = augment.normalize(x, data.mean, data.std)
         use_mixup, use_cutmix = recipe.mixup_alpha > 0, recipe.cutmix_alpha > 0
         if use_mixup and use_cutmix:  # both on: pick one per batch
-            coin = torch.rand(1, generator=gen).item() < 0.5
+            coin = torch.rand(1, generator=gen, device=gen.device).item() < 0.5
             use_mixup, use_cutmix = coin, not coin
         if use_mixup:
             return augment.mixup(x, y, recipe.mixup_alpha, data.num_classes, generator=gen)
@@ -173,14 +194,26 @@ def main() -> int:
     # ---- train ----------------------------------------------------------------------------
     last_epoch = min(recipe.epochs, args.stop_after or recipe.epochs)
     start = time.perf_counter()
-    with Progress((last_epoch - start_epoch + 1) * steps, title=name, plain=None if dist.is_main else True, lines=10 if dist.is_main else 0) as bar:
+    with Progress((last_epoch - start_epoch + 1) * steps, title=name, plain=None if dist.is_main else True,
+                  lines=10 if dist.is_main else 0) as bar:
         for epoch in range(start_epoch, last_epoch + 1):
+            # Every random draw of an epoch comes from (seed, epoch[, rank]), like
+            # DistributedSampler.set_epoch: a resumed run, at any world size, needs no saved RNG.
+            # The shuffle is the same on every rank (so the shards are disjoint); augmentation,
+            # mixup and drop-path draw differently on each rank.
+            order_gen = torch.Generator().manual_seed(epoch_seed(args.seed, epoch))
+            aug_gen = torch.Generator(device=dev.device).manual_seed(epoch_seed(args.seed, epoch, dist.rank + 1))
+            torch.manual_seed(epoch_seed(args.seed, epoch, dist.rank + 1))
+            meter = StepMeter(dev.log_every, history, bar if dist.is_main else None)
             model.train()
             epoch_start = time.perf_counter()
-            for idx in batch_indices(len(data.train_y), recipe.batch_size, generator=gen, drop_last=True,
+            shard = []
+            for idx in batch_indices(len(data.train_y), recipe.batch_size, generator=order_gen, drop_last=True,
                                      rank=dist.rank, world_size=dist.world_size):
-                idx = idx.to(data.train_x.device)
-                x, targets = augment_batch(data.train_x[idx], data.train_y[idx])
+                if args.log_shards:
+                    shard += idx.tolist()
+                idx = idx.to(data.train_x.device, non_blocking=True)
+                x, targets = augment_batch(data.train_x[idx], data.train_y[idx], aug_gen)
                 with dev.autocast():
                     logits = model(dev.layout(x))
                     loss = criterion(logits, targets)
@@ -188,35 +221,43 @@ def main() -> int:
                 scaler.scale(loss).backward()
                 if recipe.grad_clip:
                     scaler.unscale_(optimizer)  # clip the true gradients, not the fp16-scaled ones
-                    nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
+                    nn.utils.clip_grad_norm_(net.parameters(), recipe.grad_clip)
                 scaler.step(optimizer)
                 scaler.update()
-                lr = optimizer.param_groups[0]["lr"]
+                lr, momentum = optimizer.param_groups[0]["lr"], current_momentum(optimizer)
                 scheduler.step()
+                meter.add(loss, logits, targets, lr=lr, momentum=momentum)
+            train_loss, train_acc = meter.means()
+            seconds = time.perf_counter() - epoch_start
+            if args.log_shards:
+                (out / f"shards_rank{dist.rank}.json").write_text(json.dumps({"epoch": epoch, "indices": shard}) + "\n")
 
-                loss_v, acc_v = loss.item(), accuracy(logits, targets)
-                history.log_step(lr=lr, loss=loss_v, acc=acc_v)
-                if dist.is_main:
-                    bar.step(loss=loss_v, acc=acc_v, lr=lr)
-
+            # metrics of all ranks: mean train loss/acc, and the test set scored in slices
+            sums = all_reduce_sum(torch.tensor([train_loss, train_acc], dtype=torch.float64), dist) / dist.world_size
+            train_loss, train_acc = sums.tolist()
+            sync_buffers(net, dist)
+            val_loss, val_acc = evaluate_sharded(net, data.test_x, data.test_y, dev, data.mean, data.std, dist)
+            history.log_epoch(train_loss=train_loss, train_acc=train_acc, val_loss=val_loss, val_acc=val_acc, time_s=seconds)
+            line = f"epoch {epoch}/{recipe.epochs}: train_loss={train_loss:.4f} val_loss={val_loss:.4f} val_acc={val_acc:.4f}"
+            if args.profile:
+                line += f"  {steps * recipe.batch_size * dist.world_size / seconds:,.0f} images/s"
             if dist.is_main:
-                val_loss, val_acc = evaluate(model, data.test_x, data.test_y, dev, data.mean, data.std)
-                recent = history.steps[-steps:]
-                history.log_epoch(train_loss=sum(r["loss"] for r in recent) / len(recent),
-                                  train_acc=sum(r["acc"] for r in recent) / len(recent),
-                                  val_loss=val_loss, val_acc=val_acc, time_s=time.perf_counter() - epoch_start)
-                bar.print(f"epoch {epoch}/{recipe.epochs}: val_loss={val_loss:.4f} val_acc={val_acc:.4f}")
-                save_checkpoint(checkpoint, model, optimizer, scheduler, epoch=epoch, generator=gen,
-                                history=history.state_dict(), recipe=recipe.model_dump())
+                bar.epoch(epoch, line, train_loss=train_loss, train_acc=train_acc, val_loss=val_loss, val_acc=val_acc)
+                save_checkpoint(checkpoint, net, optimizer, scheduler, epoch=epoch, generator=None,
+                                history=history.state_dict(), recipe=recipe.model_dump(), world_size=dist.world_size)
     elapsed = time.perf_counter() - start
 
+    prints = replica_fingerprints(net, dist)  # a collective: every rank takes part
+    replicas_differ = float((prints - prints[0]).abs().max())
     if not dist.is_main:
         cleanup_distributed(dist)
         return 0
+    if dist.enabled:
+        print(f"DDP replicas identical across {dist.world_size} ranks: {'yes' if replicas_differ == 0 else f'NO (max diff {replicas_differ:.3g})'}")
     files = [plot_training(history, out / "training.png", title=f"{name} ({recipe.name}) on {data.name}"),
              history.save(out / "history.json"), checkpoint]
     if args.export_onnx:
-        onnx_path = export_onnx(unwrap(model), Path(args.export_onnx), dev)
+        onnx_path = export_onnx(net, Path(args.export_onnx), dev)
         if onnx_path:
             files.append(onnx_path)
     final = history.epochs[-1] if history.epochs else {}
@@ -224,12 +265,31 @@ def main() -> int:
         "resnet",
         {"recipe": recipe.name, "model": name, "data": data.name, "epochs_done": len(history.epochs),
          "epochs": recipe.epochs, "val_acc": final.get("val_acc"), "val_loss": final.get("val_loss"),
-         "time_s": elapsed},
+         "train_loss": final.get("train_loss"), "world_size": dist.world_size,
+         "replicas_max_diff": replicas_differ, "time_s": elapsed},
         out,
         files,
     )
     cleanup_distributed(dist)
     return 0
+
+
+def check_same_recipe(saved: dict, now: dict, checkpoint: Path) -> None:
+    """A resumed run must continue the same recipe: a changed key is an error, not a surprise."""
+    changed = [f"{k} {saved[k]!r} -> {now.get(k)!r}" for k in sorted(saved) if saved[k] != now.get(k)]
+    if changed:
+        raise StudytuiError(f"--resume: {checkpoint} was trained with another recipe ({'; '.join(changed)}); "
+                            f"resume with the same settings, or give a new --out")
+
+
+def fast_forward(scheduler, steps: int) -> None:
+    """Step a freshly built LR schedule `steps` times (no optimizer steps: silence that warning)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for _ in range(steps):
+            scheduler.step()
 
 
 def export_onnx(model: nn.Module, path: Path, dev) -> Path | None:

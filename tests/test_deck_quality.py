@@ -47,6 +47,17 @@ def asks_yes_no(question: str) -> bool:
     return any(s.rstrip().endswith("?") and YES_NO.match(s.lstrip("*_`\"'(")) for s in sentences)
 
 
+def cloze_gives_itself_away(card: Card) -> bool:
+    """True when an item's front shows its own answer elsewhere (e.g. the same deletion unnumbered)."""
+    for item in card.items():
+        front = item.front()
+        for m in CLOZE.finditer(card.q):
+            answer = m.group(2).strip()
+            if int(m.group(1)) == item.cloze_number and len(answer) >= 4 and answer in front:
+                return True
+    return False
+
+
 def cloze_has_blank(card: Card) -> bool:
     return all(BLANK.search(item.front()) for item in card.items())
 
@@ -97,6 +108,7 @@ RULES = [
     ("cloze items whose front shows no blank", lambda c: c.type == "cloze" and not cloze_has_blank(c)),
     ("control characters in the text (a LaTeX macro such as \\beta in a double-quoted YAML string?)",
      lambda c: any(CONTROL.search(t) for t in (c.q, c.a or "", c.note or "", *(c.rubric or [])))),
+    ("cloze items whose front shows their own answer", lambda c: c.type == "cloze" and cloze_gives_itself_away(c)),
     ("empty cloze deletions",
      lambda c: c.type == "cloze" and any(not m.group(2).strip() for m in CLOZE.finditer(c.q))),
 ]
@@ -110,6 +122,12 @@ def rule_breaks(path: Path) -> list[str]:
         if ids:
             found.append(f"{what}: {', '.join(ids)}")
     return found
+
+
+def test_leak_detector():
+    leaky = Card(id="x", type="cloze", q="{{c1::He init}} keeps the variance; He init uses fan-in.")
+    hidden = Card(id="y", type="cloze", q="{{c1::He init}} keeps the variance; {{c2::fan-in}} sets it.")
+    assert cloze_gives_itself_away(leaky) and not cloze_gives_itself_away(hidden)
 
 
 def test_rules_catch_bad_cards(tmp_path):

@@ -11,13 +11,22 @@ GPU augmentation costs next to nothing and needs no worker processes.
     x, targets = mixup(x, y, alpha=0.2, num_classes=10)    # soft targets for CrossEntropyLoss
     x, targets = cutmix(x, y, alpha=1.0, num_classes=10)
 
-Every function takes an optional torch.Generator so a run is reproducible from its seed.
+Every function takes an optional torch.Generator so a run is reproducible from its seed. The
+randoms are drawn on the generator's device (a CUDA generator on a GPU: no host round trip per
+batch) and used on the batch's device.
 """
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
+
+
+def _rng_device(x: torch.Tensor, generator: torch.Generator | None) -> torch.device:
+    """Where to draw randoms: the generator's device, else the batch's."""
+    return generator.device if generator is not None else x.device
 
 
 def random_crop(x: torch.Tensor, padding: int = 4, mode: str = "zeros", generator: torch.Generator | None = None) -> torch.Tensor:
@@ -32,8 +41,9 @@ def random_crop(x: torch.Tensor, padding: int = 4, mode: str = "zeros", generato
     # F.pad's reflect mode needs floats; uint8 images go through float and back exactly
     padded = F.pad(x.float() if mode == "reflect" and not x.is_floating_point() else x, (padding,) * 4, mode=pad_mode)
     padded = padded.to(x.dtype)
-    dy = torch.randint(0, 2 * padding + 1, (n,), device="cpu", generator=generator).to(x.device)
-    dx = torch.randint(0, 2 * padding + 1, (n,), device="cpu", generator=generator).to(x.device)
+    rng = _rng_device(x, generator)
+    dy = torch.randint(0, 2 * padding + 1, (n,), device=rng, generator=generator).to(x.device, non_blocking=True)
+    dx = torch.randint(0, 2 * padding + 1, (n,), device=rng, generator=generator).to(x.device, non_blocking=True)
     rows = (dy[:, None] + torch.arange(h, device=x.device))[:, :, None]  # N x H x 1
     cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, :]  # N x 1 x W
     batch = torch.arange(n, device=x.device)[:, None, None]
@@ -43,15 +53,20 @@ def random_crop(x: torch.Tensor, padding: int = 4, mode: str = "zeros", generato
 
 def random_flip(x: torch.Tensor, p: float = 0.5, generator: torch.Generator | None = None) -> torch.Tensor:
     """Mirror each image left-right with probability p."""
-    flip = (torch.rand(x.shape[0], device="cpu", generator=generator) < p).to(x.device)
+    flip = (torch.rand(x.shape[0], device=_rng_device(x, generator), generator=generator) < p).to(x.device, non_blocking=True)
     return torch.where(flip[:, None, None, None], x.flip(3), x)
 
 
 def normalize(x: torch.Tensor, mean, std) -> torch.Tensor:
     """uint8 (0..255) images -> float32, standardised per channel with mean/std on the 0..1 scale."""
-    mean_t = torch.tensor(mean, device=x.device).view(1, -1, 1, 1)
-    std_t = torch.tensor(std, device=x.device).view(1, -1, 1, 1)
+    mean_t, std_t = _stats_tensors(tuple(mean), tuple(std), x.device)
     return (x.float() / 255 - mean_t) / std_t
+
+
+@functools.lru_cache(maxsize=16)
+def _stats_tensors(mean: tuple, std: tuple, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """mean/std as 1xCx1x1 tensors on `device`, built once (not one host->device copy per batch)."""
+    return (torch.tensor(mean, device=device).view(1, -1, 1, 1), torch.tensor(std, device=device).view(1, -1, 1, 1))
 
 
 def rand_augment(x: torch.Tensor, num_ops: int = 2, magnitude: int = 9) -> torch.Tensor:
@@ -74,7 +89,7 @@ def sample_lambda(alpha: float, generator: torch.Generator | None = None) -> flo
     """lam ~ Beta(alpha, alpha): the mixing weight of mixup and cutmix (seeded by `generator`)."""
     import numpy as np
 
-    seed = int(torch.randint(0, 2**62, (1,), generator=generator))
+    seed = int(torch.randint(0, 2**62, (1,), generator=generator, device=generator.device if generator is not None else "cpu"))
     return float(np.random.default_rng(seed).beta(alpha, alpha))
 
 
@@ -86,7 +101,7 @@ def mixup(x: torch.Tensor, y: torch.Tensor, alpha: float, num_classes: int, gene
     lam*CE(out, y_i) + (1-lam)*CE(out, y_j).
     """
     lam = sample_lambda(alpha, generator)
-    perm = torch.randperm(x.shape[0], generator=generator).to(x.device)
+    perm = torch.randperm(x.shape[0], generator=generator, device=_rng_device(x, generator)).to(x.device)
     targets = one_hot(y, num_classes)
     return lam * x + (1 - lam) * x[perm], lam * targets + (1 - lam) * targets[perm]
 
@@ -99,10 +114,10 @@ def cutmix(x: torch.Tensor, y: torch.Tensor, alpha: float, num_classes: int, gen
     """
     n, _, h, w = x.shape
     lam = sample_lambda(alpha, generator)
-    perm = torch.randperm(n, generator=generator).to(x.device)
+    perm = torch.randperm(n, generator=generator, device=_rng_device(x, generator)).to(x.device)
     cut = (1 - lam) ** 0.5
     bh, bw = int(h * cut), int(w * cut)
-    cy, cx = (int(v) for v in torch.randint(0, 1 << 30, (2,), generator=generator) % torch.tensor([h, w]))
+    cy, cx = (int(v) for v in torch.randint(0, 1 << 30, (2,), generator=generator, device=_rng_device(x, generator)).cpu() % torch.tensor([h, w]))
     y0, y1 = max(cy - bh // 2, 0), min(cy + bh // 2, h)
     x0, x1 = max(cx - bw // 2, 0), min(cx + bw // 2, w)
     mixed = x.clone()

@@ -24,6 +24,7 @@ from pathlib import Path
 from studytui.errors import StudytuiError
 
 TINY_ENV = "STUDYTUI_DEMO_TINY"
+RUNS_ENV = "STUDYTUI_RUNS"  # where demos write runs/NAME/ when --out is not given
 
 
 def demo_parser(doc: str | None, image_folder: bool = False) -> argparse.ArgumentParser:
@@ -41,13 +42,15 @@ def demo_parser(doc: str | None, image_folder: bool = False) -> argparse.Argumen
     mode.add_argument("--full", action="store_const", dest="mode", const="full", help="the full recipe (meant for a GPU)")
     mode.add_argument("--tiny", action="store_const", dest="mode", const="tiny", help=f"a few steps on tiny data, for tests (also {TINY_ENV}=1)")
     run = parser.add_argument_group("run")
-    run.add_argument("--out", metavar="DIR", help="where plots and results go (default runs/NAME)")
+    run.add_argument("--out", metavar="DIR", help="where plots and results go (default: runs/NAME in the user data dir, or $STUDYTUI_RUNS/NAME)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     run.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda, cuda:1 ...")
     run.add_argument("--compile", action="store_true", help="torch.compile the model (worth it for long GPU runs)")
     run.add_argument("--epochs", type=int, help="epochs (default depends on the mode)")
     run.add_argument("--batch-size", type=int, help="batch size (default depends on the mode)")
     run.add_argument("--n-train", type=int, help="use only this many training images")
+    run.add_argument("--progress-json", metavar="PATH", help="also stream progress as JSON lines to PATH (or $STUDYTUI_PROGRESS=PATH|fd:N)")
+    run.add_argument("--profile", action="store_true", help="print training throughput (images/s) per epoch")
     add_data_args(parser, image_folder=image_folder)
     return parser
 
@@ -55,8 +58,12 @@ def demo_parser(doc: str | None, image_folder: bool = False) -> argparse.Argumen
 def apply_mode(args: argparse.Namespace, full: dict, quick: dict, tiny: dict, announce: bool = True) -> str:
     """Choose the mode and fill every option still None from that mode's defaults.
 
-    Returns and sets `args.mode` ("full", "quick" or "tiny").
+    Returns and sets `args.mode` ("full", "quick" or "tiny"). Also points the JSON progress
+    stream at --progress-json when given.
     """
+    from studytui.lab.progress import set_json_target
+
+    set_json_target(getattr(args, "progress_json", None))
     if os.environ.get(TINY_ENV, "") not in ("", "0") and args.mode is None:
         args.mode = "tiny"
     if args.mode is None:
@@ -73,10 +80,23 @@ def apply_mode(args: argparse.Namespace, full: dict, quick: dict, tiny: dict, an
     return args.mode
 
 
-def out_dir(args: argparse.Namespace, name: str) -> Path:
-    """--out, or runs/NAME; created."""
-    path = Path(args.out) if args.out else Path("runs") / name
+def runs_root() -> Path:
+    """$STUDYTUI_RUNS, else runs/ in the platformdirs user data dir (never the source tree or
+    the installed package)."""
+    env = os.environ.get(RUNS_ENV)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("studytui")) / "runs"
+
+
+def out_dir(args: argparse.Namespace, name: str, announce: bool = True) -> Path:
+    """--out, or runs_root()/NAME; created (and said, when it is the default)."""
+    path = Path(args.out) if args.out else runs_root() / name
     path.mkdir(parents=True, exist_ok=True)
+    if not args.out and announce:
+        print(f"output: {path}  (--out DIR to choose)", flush=True)
     return path
 
 

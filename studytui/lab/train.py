@@ -93,6 +93,61 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, dev: Device, me
     return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
 
 
+def current_momentum(optimizer: torch.optim.Optimizer) -> float | None:
+    """SGD's momentum, or Adam's beta1 (its momentum counterpart), of the first param group."""
+    group = optimizer.param_groups[0]
+    if "betas" in group:
+        return float(group["betas"][0])
+    return float(group["momentum"]) if "momentum" in group else None
+
+
+class StepMeter:
+    """Per-step loss and accuracy kept on the device and read back every `every` steps.
+
+    `loss.item()` each step makes the CPU wait for the GPU to finish the step (a host sync), so
+    the GPU idles while Python queues the next one. Here the values stay tensors and one
+    `.tolist()` reads a batch of them; on the CPU there is nothing to wait for (every=1).
+    """
+
+    def __init__(self, every: int = 1, history=None, progress=None):
+        self.every = max(1, every)
+        self.history, self.progress = history, progress
+        self.pending: list[tuple[torch.Tensor, dict]] = []
+        self.loss_sum = 0.0
+        self.correct = 0.0
+        self.seen = 0
+
+    def add(self, loss: torch.Tensor, logits: torch.Tensor, targets: torch.Tensor, **host_values) -> None:
+        """Record one step; `host_values` (lr, momentum: plain floats) go along unchanged."""
+        labels = targets.argmax(1) if targets.dim() > 1 else targets
+        correct = (logits.detach().argmax(1) == labels).sum()
+        n = len(labels)
+        self.pending.append((torch.stack([loss.detach().float() * n, correct.float()]), {"n": n, **host_values}))
+        if len(self.pending) >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        values = torch.stack([v for v, _ in self.pending]).tolist()  # the one host sync
+        for (loss_n, correct), (_, extra) in zip(values, self.pending):
+            n = extra.pop("n")
+            self.loss_sum += loss_n
+            self.correct += correct
+            self.seen += n
+            row = {"loss": loss_n / n, "acc": correct / n, **{k: v for k, v in extra.items() if v is not None}}
+            if self.history is not None:
+                self.history.log_step(**row)
+            if self.progress is not None:
+                self.progress.step(**row)
+        self.pending.clear()
+
+    def means(self) -> tuple[float, float]:
+        """(mean loss, accuracy) over every step recorded so far."""
+        self.flush()
+        return self.loss_sum / max(self.seen, 1), self.correct / max(self.seen, 1)
+
+
 def train_epoch(
     model: nn.Module,
     data,
@@ -115,11 +170,14 @@ def train_epoch(
     """
     criterion = criterion or nn.CrossEntropyLoss()
     model.train()
-    total_loss, total_correct, seen = 0.0, 0.0, 0
-    for step, idx in enumerate(batch_indices(len(data.train_y), batch_size, generator=generator, drop_last=True)):
+    meter = StepMeter(dev.log_every, history, progress)
+    order = batch_indices(len(data.train_y), batch_size, generator=generator, drop_last=True)
+    for step, idx in enumerate(order):
         if max_steps is not None and step >= max_steps:
             break
-        xb, yb = data.train_x[idx.to(data.train_x.device)].to(dev.device), data.train_y[idx.to(data.train_y.device)].to(dev.device)
+        idx = idx.to(data.train_x.device, non_blocking=True)
+        xb = data.train_x[idx].to(dev.device, non_blocking=True)
+        yb = data.train_y[idx].to(dev.device, non_blocking=True)
         if augment is not None:
             xb = augment(xb)
         xb = dev.layout(normalize(xb, data.mean, data.std))
@@ -129,18 +187,11 @@ def train_epoch(
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        lr, momentum = optimizer.param_groups[0]["lr"], current_momentum(optimizer)
         if scheduler is not None:
             scheduler.step()
-        loss_v, acc_v = loss.item(), accuracy(logits, yb)
-        total_loss += loss_v * len(yb)
-        total_correct += acc_v * len(yb)
-        seen += len(yb)
-        lr = optimizer.param_groups[0]["lr"]
-        if history is not None:
-            history.log_step(loss=loss_v, acc=acc_v, lr=lr)
-        if progress is not None:
-            progress.step(loss=loss_v, lr=lr)
-    return total_loss / max(seen, 1), total_correct / max(seen, 1)
+        meter.add(loss, logits, yb, lr=lr, momentum=momentum)
+    return meter.means()
 
 
 class History:

@@ -34,7 +34,7 @@ TIMEOUT_S = 600  # generous: the CI machine may be shared; a normal run takes we
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Start every demo with --tiny; return name -> (process, out dir). Waited on lazily."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
     started = {}
     for name, extra in DEMOS.items():
         out = tmp_path_factory.mktemp(name)

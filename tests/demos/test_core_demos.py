@@ -18,7 +18,8 @@ CORE_DEMOS = ["onecycle", "lr_finder", "cnn_cifar10", "resnet", "run_experiments
 
 def run(args: list[str], env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run a demo; on timeout its whole process group is killed (nothing keeps training)."""
-    full_env = {**os.environ, "MPLBACKEND": "Agg", **(env or {})}
+    # one torch thread: on a shared 2-core machine two threads per demo oversubscribe the cores
+    full_env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", **(env or {})}
     return run_group(args, timeout=timeout, cwd=PROJECT_ROOT, env=full_env)
 
 
@@ -130,6 +131,11 @@ def test_resnet_resume_matches_uninterrupted_run(tmp_path):
     ha = json.loads((tmp_path / "whole" / "history.json").read_text())
     hb = json.loads((tmp_path / "split" / "history.json").read_text())
     assert [s["loss"] for s in ha["steps"]] == [s["loss"] for s in hb["steps"]]
+    # a changed recipe is not resumed silently
+    changed = run([sys.executable, str(DEMOS_DIR / "resnet.py"), *common, "--set", "label_smoothing=0.3",
+                   "--out", str(tmp_path / "split"), "--resume"])
+    assert changed.returncode == 1 and "Traceback" not in changed.stderr
+    assert changed.stderr.startswith("error: --resume:") and "label_smoothing 0.1 -> 0.3" in changed.stderr
     if "exported ONNX" in whole.stdout:
         onnx = pytest.importorskip("onnx")
         onnx.checker.check_model(onnx.load(str(tmp_path / "m.onnx")))

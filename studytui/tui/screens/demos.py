@@ -1,28 +1,39 @@
-"""Demos: list the scripts in demos/, run one (`python demos/NAME.py --quick`) with its output
-streaming into a log, its progress on a bar, `x` to stop it, and its saved plots listed at the end.
+"""Demos: list the scripts in demos/, run one (`python demos/NAME.py --quick`) and watch it train.
 
-The demo runs in an asyncio subprocess: the event loop only ever awaits its output lines.
-Demos print `... step N/T ...` progress lines and `saved PATH` for each file they write.
+The demo runs in an asyncio subprocess. Its human output streams into the log; its structured
+progress (JSON lines on an inherited pipe, see studytui.lab.progress) feeds live curves: loss,
+accuracy, and learning rate / momentum. When it finishes, the PNGs it saved are shown inline
+(textual-image: kitty / sixel graphics where the terminal has them, half-block cells otherwise)
+and listed by path. `x` stops the demo; `q` while it runs asks first.
+
+Demos write their outputs under runs/ beside the database (the platformdirs user data dir by
+default), never into the source tree or the installed package; the log of each TUI run is saved
+there too (runs/logs/NAME.log).
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import os
 import re
 import signal
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import Screen
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, RichLog, Static
 
+from studytui.textsafe import clean
 from studytui.tui.backend import DemoInfo
+
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
@@ -30,13 +41,126 @@ def _cut(text: str, width: int) -> str:
 
 STEP = re.compile(r"\bstep (\d+)/(\d+)\b")
 SAVED = re.compile(r"^saved (.+)$")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+@dataclass
+class Curves:
+    """What the JSON progress stream said so far, as plot series (x = global step)."""
+
+    steps: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    acc: list[float] = field(default_factory=list)
+    lr_steps: list[int] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    momentum: list[float] = field(default_factory=list)
+    val_steps: list[int] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    saved: list[str] = field(default_factory=list)
+    done: int = 0  # steps in this run's bar
+    total: int = 0
+    offset: int = 0  # a demo may run several bars (e.g. --compare): x keeps counting
+
+    def feed(self, event: dict) -> None:
+        kind = event.get("event")
+        if kind == "start":
+            self.offset = self.steps[-1] if self.steps else 0
+            self.total, self.done = int(event.get("total_steps") or 0), 0
+        elif kind == "step":
+            self.done = int(event.get("step", self.done + 1))
+            x = self.offset + self.done
+            if _number(event.get("loss")):
+                self.steps.append(x)
+                self.loss.append(float(event["loss"]))
+                self.acc.append(float(event["acc"]) if _number(event.get("acc")) else float("nan"))
+            if _number(event.get("lr")):
+                self.lr_steps.append(x)
+                self.lr.append(float(event["lr"]))
+                self.momentum.append(float(event["momentum"]) if _number(event.get("momentum")) else float("nan"))
+        elif kind == "epoch":
+            if _number(event.get("val_loss")) or _number(event.get("val_acc")):
+                self.val_steps.append(self.steps[-1] if self.steps else 0)
+                self.val_loss.append(float(event["val_loss"]) if _number(event.get("val_loss")) else float("nan"))
+                self.val_acc.append(float(event["val_acc"]) if _number(event.get("val_acc")) else float("nan"))
+        elif kind == "saved" and event.get("path"):
+            self.saved.append(str(event["path"]))
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+def _image_widget_class():
+    """textual-image's best widget for this terminal.
+
+    textual-image asks the terminal what it can draw when it is first imported, which is
+    possible only before Textual owns the terminal (studytui imports it early where the terminal
+    says it has graphics: see preload_graphics). Imported later, the query is skipped and
+    half-block cells are used: they work in any colour terminal.
+    """
+    if "textual_image.widget" in sys.modules:
+        from textual_image.widget import Image
+
+        return Image
+    real = sys.__stdout__
+    sys.__stdout__ = io.StringIO()  # "not a terminal": no escape-sequence queries mid-session
+    try:
+        from textual_image.widget import HalfcellImage
+    finally:
+        sys.__stdout__ = real
+    return HalfcellImage
+
+
+def preload_graphics() -> None:
+    """Import textual-image before the app starts when the terminal announces graphics (kitty,
+    WezTerm, ... or STUDYTUI_GRAPHICS=1), so plots are drawn with real pixels. Skipped otherwise:
+    the import costs most of a second."""
+    term = os.environ.get("TERM", "") + " " + os.environ.get("TERM_PROGRAM", "")
+    wanted = os.environ.get("STUDYTUI_GRAPHICS") == "1" or any(
+        name in term.lower() for name in ("kitty", "wezterm", "ghostty", "konsole", "foot", "mlterm", "contour"))
+    if wanted and sys.__stdout__ is not None and sys.__stdout__.isatty():
+        import textual_image.widget  # noqa: F401  (detects kitty / sixel support now)
+
+
+class ConfirmLeave(ModalScreen[bool]):
+    """`q` while a demo runs: stop it and leave, or stay."""
+
+    DEFAULT_CSS = """
+    ConfirmLeave { align: center middle; }
+    #demo-confirm-text { width: 64; height: auto; padding: 1 2; border: thick $warning; background: $surface; }
+    """
+
+    BINDINGS = [Binding("y", "answer(True)", "Stop and leave"), Binding("n,escape,q", "answer(False)", "Keep running")]
+
+    def __init__(self, demo: str, log_path: Path | None):
+        super().__init__(id="demo-confirm")
+        self.demo, self.log_path = demo, log_path
+
+    def compose(self) -> ComposeResult:
+        text = Text(f"{self.demo} is still running.\nStop it and leave this screen?  y = stop, n = keep it running")
+        if self.log_path is not None:
+            text.append(f"\nIts log so far is kept in {self.log_path}", style="dim")
+        yield Static(text, id="demo-confirm-text")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
 
 
 class DemosScreen(Screen):
+    DEFAULT_CSS = """
+    #demo-live { height: 1fr; }
+    #demo-live #demo-log { width: 1fr; height: 1fr; }
+    #demo-plots { width: 1fr; height: 1fr; }
+    .demo-plot { height: 1fr; min-height: 6; }
+    #demo-images { height: 1fr; max-height: 24; border: round $primary 50%; }
+    .demo-image { width: auto; height: 20; }
+    """
     HELP = (
         "Each demo trains a small real network to show one idea (the quick mode takes about a minute "
-        "on a laptop CPU). Enter runs the highlighted demo, x stops it; its output streams below and "
-        "the plots it saves are listed when it finishes."
+        "on a laptop CPU). Enter runs the highlighted demo, x stops it; its output streams below, its "
+        "loss, accuracy and learning-rate curves are drawn live, and the plots it saves are shown "
+        "when it finishes."
     )
     BINDINGS = [
         Binding("enter", "run_selected", "Run", show=False),
@@ -54,14 +178,26 @@ class DemosScreen(Screen):
         self.running: str | None = None
         self.saved: list[str] = []
         self.stopped = False
+        self.curves = Curves()
+        self.plot_updates = 0  # how many times the curves were redrawn (tests watch it)
+        self.log_path: Path | None = None
+        self._dirty = False
 
     def compose(self) -> ComposeResult:
+        from textual_plotext import PlotextPlot  # imported when the screen opens, not at start-up
+
         yield Header()
         with Vertical(id="demos-body"):
             yield DataTable(id="demo-list", cursor_type="row", zebra_stripes=True)
             yield Static("Loading the demos…", id="demo-status")
             yield ProgressBar(id="demo-progress", show_eta=False)
-            yield RichLog(id="demo-log", wrap=True, markup=False, highlight=False, max_lines=5000)
+            with Horizontal(id="demo-live"):
+                yield RichLog(id="demo-log", wrap=True, markup=False, highlight=False, max_lines=5000)
+                with Vertical(id="demo-plots"):
+                    yield PlotextPlot(id="plot-loss", classes="demo-plot")
+                    yield PlotextPlot(id="plot-acc", classes="demo-plot")
+                    yield PlotextPlot(id="plot-lr", classes="demo-plot")
+            yield VerticalScroll(id="demo-images")
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
@@ -81,12 +217,24 @@ class DemosScreen(Screen):
         else:
             status.update("Enter runs the highlighted demo in its quick mode; x stops it.")
         self.query_one("#demo-progress").display = False
+        self.query_one("#demo-plots").display = False
+        self.query_one("#demo-images").display = False
+        self.set_interval(0.3, self._redraw_if_dirty)
         table.focus()
         if self.autorun:
             self.start(self.autorun)
 
     def on_unmount(self) -> None:
         self._terminate()
+
+    # --- where runs go -----------------------------------------------------------------------
+
+    def runs_dir(self) -> Path:
+        """runs/ beside the database: the user data dir by default, a temp dir in tests."""
+        from studytui.paths import default_db_path
+
+        db = self.app.backend.db_path
+        return Path(db).expanduser().resolve().parent / "runs" if db else default_db_path().parent / "runs"
 
     # --- running -----------------------------------------------------------------------------
 
@@ -115,7 +263,9 @@ class DemosScreen(Screen):
         demo = next((d for d in self.demos if d.name == name), None)
         status = self.query_one("#demo-status", Static)
         if demo is None or not demo.exists or not demo.path.is_file():
-            status.update(f"[b red]Demo '{name}' not found[/b red] (looked for {demo.path if demo else name}).")
+            looked = str(demo.path) if demo else name
+            status.update(Text.assemble(("Demo ", "bold red"), (clean(name), "bold red"), (" not found", "bold red"),
+                                        f" (looked for {clean(looked)})."))
             return
         self._run(demo)
 
@@ -125,45 +275,147 @@ class DemosScreen(Screen):
         status = self.query_one("#demo-status", Static)
         bar = self.query_one("#demo-progress", ProgressBar)
         self.saved, self.stopped, self.running = [], False, demo.name
-        cwd = demo.path.parent.parent  # the project root: demos write runs/NAME/ there
+        self.curves = Curves()
+        self._clear_images()
+        runs = self.runs_dir()
+        runs.mkdir(parents=True, exist_ok=True)
+        self.log_path = runs / "logs" / f"{demo.path.stem}.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        cwd = runs.parent  # relative paths a demo prints ("runs/NAME/x.png") resolve here
         command = [self.app.python, str(demo.path), "--quick"]
         log.write(f"$ {' '.join([Path(command[0]).name, *command[1:]])}")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"}
+        read_fd, write_fd = os.pipe()  # the demo's JSON progress comes back on this pipe
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg", "STUDYTUI_RUNS": str(runs),
+               "STUDYTUI_PROGRESS": f"fd:{write_fd}"}
         try:
             self.process = await asyncio.create_subprocess_exec(
                 *command, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, pass_fds=(write_fd,),
                 start_new_session=sys.platform != "win32",  # stop kills the demo and its children
             )
         except OSError as exc:
-            status.update(f"[b red]Could not start {demo.name}:[/b red] {exc}")
+            os.close(read_fd)
+            status.update(Text.assemble(("Could not start ", "bold red"), clean(demo.name), f": {clean(str(exc))}"))
             return
+        finally:
+            os.close(write_fd)  # the child has its copy: EOF arrives when it exits
         self.refresh_bindings()
-        status.update(f"Running [b]{demo.name}[/b] (quick mode)…   x stops it")
+        status.update(Text.assemble("Running ", (clean(demo.name), "bold"), " (quick mode)…   x stops it"))
         bar.update(total=None, progress=0)
         bar.display = True
-        assert self.process.stdout is not None
-        async for raw in self.process.stdout:
-            line = raw.decode(errors="replace").rstrip()
-            log.write(line)
-            if m := STEP.search(line):
-                bar.update(total=int(m.group(2)), progress=int(m.group(1)))
-            if m := SAVED.match(line.strip()):
-                path = Path(m.group(1).strip())
-                self.saved.append(str(path if path.is_absolute() else cwd / path))
+        self.query_one("#demo-plots").display = True
+        with self.log_path.open("w", encoding="utf-8") as log_file:
+            await asyncio.gather(self._read_output(log, bar, cwd, log_file), self._read_progress(read_fd, bar))
         code = await self.process.wait()
         self.process = None
         self.running = None
         self.refresh_bindings()
         bar.display = False
-        plots = [p for p in self.saved if p.endswith((".png", ".svg", ".pdf"))]
+        self._redraw()
+        saved = list(dict.fromkeys(self.saved + self.curves.saved))
+        plots = [p for p in saved if p.endswith((*IMAGE_SUFFIXES, ".svg", ".pdf"))]
         if self.stopped:
-            status.update(f"[b yellow]Stopped {demo.name}.[/b yellow]")
+            status.update(Text(f"Stopped {demo.name}. Log: {self.log_path}", style="yellow"))
         elif code == 0:
-            shown = "\n".join(f"  {p}" for p in plots) or "  (it reported no plot)"
-            status.update(f"[b green]{demo.name} finished.[/b green] Saved:\n{shown}")
+            text = Text.assemble((f"{demo.name} finished.", "bold green"), " Saved:\n")
+            text.append("\n".join(f"  {clean(p)}" for p in plots) or "  (it reported no plot)")
+            status.update(text)
+            self._show_images([p for p in plots if p.endswith(IMAGE_SUFFIXES) and Path(p).is_file()])
         else:
-            status.update(f"[b red]{demo.name} failed (exit {code}).[/b red] The log shows why.")
+            status.update(Text.assemble((f"{demo.name} failed (exit {code}).", "bold red"),
+                                        f" The log shows why ({self.log_path})."))
+
+    async def _read_output(self, log: RichLog, bar: ProgressBar, cwd: Path, log_file) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        async for raw in self.process.stdout:
+            line = clean(raw.decode(errors="replace").rstrip())
+            log.write(line)
+            log_file.write(line + "\n")
+            if not self.curves.total and (m := STEP.search(line)):  # demos without the JSON stream
+                bar.update(total=int(m.group(2)), progress=int(m.group(1)))
+            if m := SAVED.match(line.strip()):
+                path = Path(m.group(1).strip())
+                self.saved.append(str(path if path.is_absolute() else cwd / path))
+
+    async def _read_progress(self, fd: int, bar: ProgressBar) -> None:
+        """JSON lines from the demo's progress pipe -> curves (redrawn a few times a second)."""
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=1 << 20)
+        transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
+                                                    os.fdopen(fd, "rb", buffering=0))
+        try:
+            async for raw in reader:
+                try:
+                    event = json.loads(raw)
+                except ValueError:
+                    continue  # a torn or foreign line: skip it, keep reading
+                if not isinstance(event, dict):
+                    continue
+                self.curves.feed(event)
+                if self.curves.total:
+                    bar.update(total=self.curves.total, progress=self.curves.done)
+                self._dirty = True
+        finally:
+            transport.close()
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    def _redraw_if_dirty(self) -> None:
+        if self._dirty:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        from textual_plotext import PlotextPlot
+
+        self._dirty = False
+        c = self.curves
+        loss = self.query_one("#plot-loss", PlotextPlot).plt
+        loss.clear_data()
+        loss.clear_figure()
+        loss.title("loss")
+        if c.steps:
+            loss.plot(c.steps, c.loss, label="train (batch)", marker="braille")
+        if c.val_steps:
+            loss.plot(c.val_steps, c.val_loss, label="val", marker="dot")
+        acc = self.query_one("#plot-acc", PlotextPlot).plt
+        acc.clear_data()
+        acc.clear_figure()
+        acc.title("accuracy")
+        if c.steps:
+            acc.plot(c.steps, c.acc, label="train (batch)", marker="braille")
+        if c.val_steps:
+            acc.plot(c.val_steps, c.val_acc, label="val", marker="dot")
+        lr = self.query_one("#plot-lr", PlotextPlot).plt
+        lr.clear_data()
+        lr.clear_figure()
+        lr.title("learning rate / momentum")
+        if c.lr_steps:
+            lr.plot(c.lr_steps, c.lr, label="lr", marker="braille")
+            if any(m == m for m in c.momentum):
+                lr.plot(c.lr_steps, c.momentum, label="momentum", marker="braille", yside="right")
+        for plot in self.query(".demo-plot"):
+            plot.refresh()
+        self.plot_updates += 1
+
+    def _clear_images(self) -> None:
+        images = self.query_one("#demo-images", VerticalScroll)
+        images.remove_children()
+        images.display = False
+
+    def _show_images(self, paths: list[str]) -> None:
+        if not paths:
+            return
+        try:
+            image_class = _image_widget_class()
+        except Exception:  # noqa: BLE001  (no graphics at all: the paths are listed already)
+            return
+        images = self.query_one("#demo-images", VerticalScroll)
+        for path in paths:
+            images.mount(Static(Text(clean(path), style="dim"), classes="demo-image-path"))
+            images.mount(image_class(path, classes="demo-image"))
+        images.display = True
+
+    # --- stopping ----------------------------------------------------------------------------
 
     def _terminate(self) -> None:
         if self.process is None or self.process.returncode is not None:
@@ -187,7 +439,14 @@ class DemosScreen(Screen):
         self.query_one("#demo-log", RichLog).clear()
 
     def action_back(self) -> None:
-        if self.process is not None:
-            self.stopped = True
-            self._terminate()
-        self.app.pop_screen()
+        if self.process is None:
+            self.app.pop_screen()
+            return
+
+        def answered(stop: bool | None) -> None:
+            if stop:
+                self.stopped = True
+                self._terminate()
+                self.app.pop_screen()
+
+        self.app.push_screen(ConfirmLeave(self.running or "The demo", self.log_path), answered)
