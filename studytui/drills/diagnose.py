@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Callable, Iterator
 
-from studytui.calc.blocks import ResidualBlock, Sequential
+from studytui.calc.blocks import ResidualBlock, Sequential, _StandardBlock
 from studytui.calc.layers import (
     AdaptiveAvgPool2d, AdaptiveMaxPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Flatten,
     Linear, _pool_out, _Pointwise, _Pool,
@@ -79,6 +79,11 @@ def _shape_candidates(p: Problem) -> Iterator[Candidate]:
             yield tuple(row.output), f"that is the output of layer {row.index + 1} ({row.name}), not the layer asked about"
     if tuple(p.report.input) != truth:
         yield tuple(p.report.input), "that is the input shape: follow it through the layers"
+    last_blocks = residual_blocks(target.layer)
+    if last_blocks and last_blocks[-1].expansion != 1 and len(truth) == 3:
+        b = last_blocks[-1]
+        yield (truth[0] // b.expansion, *truth[1:]), \
+            f"the ×{b.expansion} expansion forgotten: a bottleneck outputs planes·{b.expansion} = {truth[0]} channels"
     for rule, message in SHAPE_RULES.items():
         yield _shape_under(p, rule), message
 
@@ -256,7 +261,34 @@ def _params_candidates(p: Problem) -> Iterator[Candidate]:
         "kernel size left out: each filter has (in_channels/groups)·kh·kw weights"
     shortcut = sum(l.params() for row in _scope(p) for l in shortcut_leaves(row.layer))
     yield truth - shortcut, "the projection shortcut (1x1 conv + batch norm) was left out"
+    blocks = [b for row in _scope(p) for b in residual_blocks(row.layer)]
+    identity = [b for b in blocks if isinstance(b, _StandardBlock) and not b.shortcut]
+    yield (truth + sum(_projection_params(b) for b in identity) if identity else None), \
+        ("a projection shortcut counted where the shortcut is the identity: input and output already "
+         "have the same shape, so nothing is learned there")
+    expanded = [b for b in blocks if isinstance(b, _StandardBlock) and b.expansion != 1]
+    yield (truth + sum(_unexpanded(b).params() - b.params() for b in expanded) if expanded else None), \
+        "the ×4 expansion forgotten: a bottleneck's last 1x1 conv (and its shortcut) outputs planes·4 channels"
     yield from _other_scope(p, lambda row: row.params, p.report.params)
+
+
+def residual_blocks(layer) -> list[ResidualBlock]:
+    """The residual blocks inside `layer` (itself included)."""
+    if isinstance(layer, Sequential):
+        return [b for child in layer.layers for b in residual_blocks(child)]
+    return [layer] if isinstance(layer, ResidualBlock) else []
+
+
+def _projection_params(block: _StandardBlock) -> int:
+    """What a 1x1 conv (+ BN when the block family has one) shortcut would have had."""
+    out = block.out_planes
+    return block.in_planes * out + (2 * out if not block.shortcut_taps_pre and not block.pre else 0)
+
+
+def _unexpanded(block: _StandardBlock) -> _StandardBlock:
+    """The same block with planes output channels instead of planes·expansion."""
+    cls = type(f"Unexpanded{type(block).__name__}", (type(block),), {"expansion": 1})
+    return cls(block.in_planes, block.planes, block.stride)
 
 
 def _groups_extra_params(l) -> int:

@@ -244,7 +244,7 @@ class ImportedTopic(Topic):
     """A topic written by `studytui import`: no demo, and it remembers its source files."""
 
     demo: str | None = None  # type: ignore[assignment]
-    source: list[str] = Field(default_factory=list)
+    source: list[str] = Field(default_factory=list)  # full paths of the notes files, never base names
 
     @field_validator("demo")
     @classmethod

@@ -178,10 +178,10 @@ class ExamResult:
     finished_at: datetime
     minutes: float | None
     questions: int
-    topics: dict[str, tuple[int, int]]  # topic -> (correct, total)
+    topics: dict[str, tuple[float, int]]  # topic -> (correct, total); essays give partial credit
 
     @property
-    def correct(self) -> int:
+    def correct(self) -> float:
         return sum(c for c, _ in self.topics.values())
 
     @property
@@ -508,7 +508,8 @@ class Store:
             exam_id = cur.lastrowid
             cur.executemany(
                 "INSERT INTO exam_topic (exam_id, topic, correct, total) VALUES (?, ?, ?, ?)",
-                [(exam_id, t, int(c), int(n)) for t, (c, n) in topics.items()],
+                # partial credit (essays: ticked/total) is a REAL in the INTEGER column; SQLite keeps it
+                [(exam_id, t, c if isinstance(c, int) else float(c), int(n)) for t, (c, n) in topics.items()],
             )
         return exam_id
 

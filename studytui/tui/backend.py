@@ -229,10 +229,14 @@ class Backend:
     # --- search ------------------------------------------------------------------------------
 
     def all_cards(self) -> list[tuple[str, str, str, str]]:
-        """(card id, topic title, question, answer) for every card, for the search palette."""
+        """(card id, topic title, question, answer) for every note, for the search palette: a cloze
+        note once, its question with the deletions filled in (so its hidden words are found)."""
+        from studytui.study.cloze import strip
+
         s = self.session()
         titles = {t.topic: t.title for t in s.deck.topics}
-        return [(cid, titles[s.deck.topic_of[cid]], c.front(), c.back()) for cid, c in s.deck.cards.items()]
+        return [(cid, titles[s.deck.topic_of[cid]], strip(c.q) if c.type == "cloze" else c.front(), c.back())
+                for cid, c in s.deck.cards.items() if cid == c.note_id]
 
     # --- stats -------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from studytui.errors import StudytuiError
 from studytui.textsafe import clean
 from studytui.tui.safe import in_background, reports_errors
 from studytui.tui.widgets.card_view import CardView
+from studytui.tui.widgets.rubric import RubricChecklist
 from studytui.tui.widgets.format import duration
 
 GRADES = ((1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy"))
@@ -58,8 +59,14 @@ class ReviewScreen(Screen):
         "Read the question, answer it in your head, then press space to see the answer and grade "
         "yourself honestly: 1 Again (forgot), 2 Hard, 3 Good, 4 Easy. The interval on each button "
         "is when the card comes back (space on the answer side is Good, as in Anki). u takes back "
-        "the last action: a grade, suspend, bury or flag. After the day's new cards, + lets 10 more in."
+        "the last action: a grade, suspend, bury or flag. After the day's new cards, + lets 10 more in. "
+        "Cloze cards: fill the blank [...]. Essay cards: write or think a full answer, press space, "
+        "then tick the points you made (1-8, or space on a point) and press enter: every point is "
+        "Good, at least half Hard, fewer Again; e is Easy once every point is ticked. A card's note "
+        "appears after its answer."
     )
+    EXTRA_KEYS = [("1-8 (essay)", "tick rubric point N"), ("space (essay)", "tick the highlighted point"),
+                  ("enter (essay)", "grade from the ticks"), ("e (essay)", "Easy: every point ticked")]
     BINDINGS = [
         Binding("space", "reveal", "Show answer"),
         Binding("enter", "reveal", "Show answer", show=False),
@@ -112,7 +119,11 @@ class ReviewScreen(Screen):
         for button in self.query(Button):
             button.can_focus = False  # keys belong to the screen: space/enter reveal, 1-4 grade
         self.query_one("#summary").display = False
+<<<<<<< HEAD
         self.query_one("#save-status").display = False
+=======
+        self.query_one(CardView).verdict = rubric_verdict
+>>>>>>> main
         self.started = self.app.backend.now()
         self.run_worker(self._advance(), group="review")
 
@@ -121,8 +132,8 @@ class ReviewScreen(Screen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "reveal":
             return self.item is not None and not self.revealed
-        if action == "grade":
-            return self.item is not None and self.revealed
+        if action == "grade":  # an essay's grade follows from its rubric ticks (RubricChecklist)
+            return self.item is not None and self.revealed and not self.query_one(CardView).is_essay
         if action in ("mark", "flag", "demo"):
             return self.item is not None
         if action == "undo":
@@ -136,7 +147,7 @@ class ReviewScreen(Screen):
         self.query_one(CardView).reveal(shown)
         self.query_one("#reveal").display = not shown and self.item is not None
         for button in self.query(".grade"):
-            button.display = shown
+            button.display = shown and not self.query_one(CardView).is_essay
         self.refresh_bindings()
 
     async def _advance(self) -> None:
@@ -166,7 +177,7 @@ class ReviewScreen(Screen):
         edited = "   [i]edited since your last review[/i]" if item.edited else ""
         self.meta = f"{title}  ·  {phase}{edited}"
         flagged = await backend.call(backend.is_flagged, item.card_id)
-        await card_view.show(item.card.front(), item.card.back(), self.meta + _flag_note(flagged))
+        await card_view.show_card(item.card, self.meta + _flag_note(flagged))
         labels = await backend.call(backend.button_labels, item.card_id)
         for n, name in GRADES:
             self.query_one(f"#grade-{n}", Button).label = f"{n} {name}  {labels.get(name, '')}"
@@ -315,6 +326,17 @@ class ReviewScreen(Screen):
             return
         self.app.pop_screen()
 
+    @on(RubricChecklist.Submitted)
+    async def _essay_graded(self, event: RubricChecklist.Submitted) -> None:
+        from studytui.study.rubric import EASY, rubric_grade, rubric_score
+
+        if self.item is None or not self.revealed:
+            return
+        if event.easy and rubric_score(event.ticked, event.total) < 1:
+            self.notify("Easy needs every point ticked.", severity="warning")
+            return
+        await self.action_grade(EASY if event.easy else rubric_grade(event.ticked, event.total))
+
     @on(Button.Pressed, "#reveal")
     def _reveal_clicked(self) -> None:
         self.action_reveal()
@@ -323,6 +345,7 @@ class ReviewScreen(Screen):
     async def _grade_clicked(self, event: Button.Pressed) -> None:
         await self.action_grade(int(event.button.id.split("-")[1]))
 
+<<<<<<< HEAD
     # --- saving a grade, whatever the database does ------------------------------------------
 
     RETRY_EVERY_S = 1.0  # between attempts once a write failed (each attempt itself may wait 1 s)
@@ -373,3 +396,13 @@ class ReviewScreen(Screen):
         status = self.query_one("#save-status", Static)
         status.update(text)
         status.display = True
+=======
+
+def rubric_verdict(ticked: list[int], total: int) -> str:
+    """"2 of 4 points → Hard   (enter grades, e Easy)": what the ticks of an essay give."""
+    from studytui.study.rubric import rubric_grade
+
+    grade = dict(GRADES)[rubric_grade(ticked, total)]
+    easy = ", e Easy" if len(ticked) == total else ""
+    return f"{len(ticked)} of {total} points → {grade}   (enter grades{easy})"
+>>>>>>> main
