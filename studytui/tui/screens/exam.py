@@ -236,17 +236,12 @@ class ExamScreen(Screen):
             await backend.call(backend.record_exam, self.started, topics, self.minutes)
             saved = "Saved; see it on the stats screen (s on the home screen)."
         except StudytuiError as exc:
-<<<<<<< HEAD
             from rich.markup import escape
 
             from studytui.textsafe import clean
 
             saved = f"[b red]Not saved:[/b red] {escape(clean(str(exc)))}"  # it may quote a path
-        right = sum(c for c, _ in topics.values())
-=======
-            saved = f"[b red]Not saved:[/b red] {exc}"
         right = credit(sum(c for c, _ in topics.values()))
->>>>>>> main
         total = sum(n for _, n in topics.values())
         answered = sum(q.correct is not None for q in self.questions)
         spent = min(self.minutes * 60, (backend.now() - self.started).total_seconds())

@@ -119,11 +119,8 @@ class ReviewScreen(Screen):
         for button in self.query(Button):
             button.can_focus = False  # keys belong to the screen: space/enter reveal, 1-4 grade
         self.query_one("#summary").display = False
-<<<<<<< HEAD
         self.query_one("#save-status").display = False
-=======
         self.query_one(CardView).verdict = rubric_verdict
->>>>>>> main
         self.started = self.app.backend.now()
         self.run_worker(self._advance(), group="review")
 
@@ -345,7 +342,6 @@ class ReviewScreen(Screen):
     async def _grade_clicked(self, event: Button.Pressed) -> None:
         await self.action_grade(int(event.button.id.split("-")[1]))
 
-<<<<<<< HEAD
     # --- saving a grade, whatever the database does ------------------------------------------
 
     RETRY_EVERY_S = 1.0  # between attempts once a write failed (each attempt itself may wait 1 s)
@@ -396,7 +392,6 @@ class ReviewScreen(Screen):
         status = self.query_one("#save-status", Static)
         status.update(text)
         status.display = True
-=======
 
 def rubric_verdict(ticked: list[int], total: int) -> str:
     """"2 of 4 points → Hard   (enter grades, e Easy)": what the ticks of an essay give."""
@@ -405,4 +400,3 @@ def rubric_verdict(ticked: list[int], total: int) -> str:
     grade = dict(GRADES)[rubric_grade(ticked, total)]
     easy = ", e Easy" if len(ticked) == total else ""
     return f"{len(ticked)} of {total} points → {grade}   (enter grades{easy})"
->>>>>>> main
