@@ -95,6 +95,13 @@ def _accept_db(command: click.Command) -> click.Command:
     return command
 
 
+def _announce_new_databases() -> None:
+    """Say where a new database is created (a mistyped --db would otherwise start from nothing)."""
+    from studytui.study import store
+
+    store.on_create = lambda path: click.echo(f"creating a new database at {path.resolve()}", err=True)
+
+
 def _not_available(name: str) -> click.Command:
     @click.command(name=name, context_settings={"ignore_unknown_options": True})
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
@@ -121,13 +128,15 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["db"] = db_path
+    if ctx.invoked_subcommand is not None:
+        _announce_new_databases()
     if ctx.invoked_subcommand is None:
         try:
             from studytui.tui.app import run_app
         except ModuleNotFoundError:
             click.echo(ctx.get_help())
             return
-        run_app(db_path=db_path)
+        run_app(db_path=db_path, announce_new_db=True)
 
 
 def main() -> None:

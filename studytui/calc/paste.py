@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from studytui.calc.blocks import BasicBlock, Bottleneck, Sequential
 from studytui.calc.layers import (
-    BatchNorm2d, Conv2d, Flatten, Layer, LayerError, Linear, build_layer,
+    AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, Layer, LayerError, Linear, _Pointwise, build_layer,
 )
 from studytui.calc.spec import Call, call_from_node, check_nesting, parse_call
 from studytui.errors import SpecError
@@ -383,7 +383,9 @@ def _short(text: str) -> str:
 
 # -- shapes: the flatten that forward() does and print(model) does not show ---------------------
 def with_assumed_flatten(shape: tuple[int, ...], pasted: Pasted, analyze_one) -> Pasted:
-    """Insert a Flatten where a Linear meets a spatial input whose size it expects flattened.
+    """Insert what forward() does and print(model) hides before a Linear that meets a spatial input:
+    a flatten (when the Linear takes all C·H·W values) or global average pooling and a flatten
+    (when it takes C: torchvision's MobileNet/MNASNet pool in forward).
 
     `analyze_one(shape, layer)` is the layer's output shape (raising SpecError if it refuses).
     """
@@ -393,13 +395,21 @@ def with_assumed_flatten(shape: tuple[int, ...], pasted: Pasted, analyze_one) ->
             next_shape = analyze_one(shape, layer)
         except SpecError:
             first = _first_leaf(layer)
-            if not (len(shape) > 1 and isinstance(first, Linear) and first.in_features == math.prod(shape)):
+            if not (isinstance(first, Linear) and len(shape) > 1 and first.in_features != shape[-1]):
                 out.rows += pasted.rows[i:]  # the analysis reports this layer's error in its own words
                 return out
-            out.rows.append(("flatten", Flatten()))
-            out.note(f"note: a flatten is assumed before {name or first.name} "
-                     "(forward flattens; the printed model does not show it)")
-            shape = (math.prod(shape),)
+            if first.in_features == math.prod(shape):
+                out.rows.append(("flatten", Flatten()))
+                out.note(f"note: a flatten is assumed before {name or first.name} "
+                         "(forward flattens; the printed model does not show it)")
+            elif len(shape) == 3 and first.in_features == shape[0]:
+                out.rows += [("avgpool", AdaptiveAvgPool2d(1)), ("flatten", Flatten())]
+                out.note(f"note: global average pooling and a flatten are assumed before {name or first.name} "
+                         "(forward does them; the printed model does not show them)")
+            else:
+                out.rows += pasted.rows[i:]
+                return out
+            shape = (first.in_features,)
             try:
                 next_shape = analyze_one(shape, layer)
             except SpecError:
@@ -411,8 +421,9 @@ def with_assumed_flatten(shape: tuple[int, ...], pasted: Pasted, analyze_one) ->
 
 
 def _first_leaf(layer: Layer) -> Layer:
+    """The first layer that changes the numbers (dropout and activations before it do not)."""
     while isinstance(layer, Sequential) and layer.layers:
-        layer = layer.layers[0]
+        layer = next((c for c in layer.layers if not isinstance(c, (_Pointwise, Dropout))), layer.layers[0])
     return layer
 
 

@@ -49,10 +49,9 @@ def import_cmd(ctx: click.Context, files: tuple[str, ...], deck_name: str | None
     if not paths:
         return _prune_only(ctx, deck, as_json, dry_run)
     result = parse_files(paths, deck)
-    doc = result.to_json(with_source=len(paths) > 1)
     if dry_run:
         if as_json:
-            click.echo(_json(doc))
+            click.echo(_json(result.to_json(with_source=len(paths) > 1)))
             return
         for card in result.cards:
             kind = "" if card.type == "basic" else f" [{card.type}]"
@@ -76,6 +75,7 @@ def import_cmd(ctx: click.Context, files: tuple[str, ...], deck_name: str | None
     report = merge_topic(result, deck, imported_dir(db), prune=prune)
     skipped = result.skipped + report.duplicates
     if as_json:
+        doc = result.to_json(with_source=len(paths) > 1)
         doc["skipped"] = [{"line": s.line, "why": s.why} for s in sorted(skipped, key=lambda s: (s.source, s.line))]
         doc.update(file=str(report.path), added=report.added, updated=report.updated, unchanged=report.unchanged,
                    orphaned=report.orphaned, removed=report.removed, adopted=report.adopted)

@@ -73,6 +73,8 @@ def _shape_candidates(p: Problem) -> Iterator[Candidate]:
         else:
             yield (w, c, h), ("order: that is C×H×W (channels first); this question asks H×W×C "
                               "(channels last)")
+        if h != w:
+            yield (c, w, h), "height and width swapped: the shape is written with height before width"
     yield (1, *truth), "batch dimension included: the shape asked for leaves the batch out"
     for row in p.report.rows:
         if row.index != target.index and tuple(row.output) != truth:
@@ -186,6 +188,10 @@ def _rf_candidates(p: Problem) -> Iterator[Candidate]:
     truth = tuple(p.answer)
     if truth[0] != truth[1]:
         yield (truth[1], truth[0]), "height and width swapped: the answer is height×width"
+        one = (f"one number for a field that is not square: it is {truth[0]}x{truth[1]} (height x width), "
+               "because the kernels or strides differ along the two axes")
+        yield (truth[0], truth[0]), one
+        yield (truth[1], truth[1]), one
     for row in p.report.rows:
         if row.rf is not None and row.index != p.row.index and tuple(row.rf) != truth:
             yield tuple(row.rf), f"that is the receptive field after layer {row.index + 1} ({row.name})"
@@ -252,7 +258,8 @@ def _params_candidates(p: Problem) -> Iterator[Candidate]:
         "batch norm left out: it learns γ and β, 2 parameters per channel"
     yield truth + _sum_over_leaves(p, _groups_extra_params), \
         "groups ignored: each filter only sees in_channels/groups input channels"
-    yield truth - bias_total + _sum_over_leaves(p, _groups_extra_params) if bias_total else None, \
+    groups_extra = _sum_over_leaves(p, _groups_extra_params)
+    yield truth - bias_total + groups_extra if bias_total and groups_extra else None, \
         "groups ignored and bias forgotten"
     yield truth + _sum_over_leaves(p, _kernel_once_delta), \
         "kernel area counted as k instead of kh·kw"
@@ -270,6 +277,17 @@ def _params_candidates(p: Problem) -> Iterator[Candidate]:
     yield (truth + sum(_unexpanded(b).params() - b.params() for b in expanded) if expanded else None), \
         "the ×4 expansion forgotten: a bottleneck's last 1x1 conv (and its shortcut) outputs planes·4 channels"
     yield from _other_scope(p, lambda row: row.params, p.report.params)
+    yield from _rounded(truth)
+
+
+def _rounded(truth: int) -> Iterator[Candidate]:
+    """The exact count rounded to 1-3 significant digits (2.3k for 2,304; 1.06M for 1,064,960)."""
+    digits = len(str(abs(truth)))
+    for keep in (3, 2, 1):
+        if digits > keep:
+            rounded = round(truth, keep - digits)
+            yield rounded, (f"rounded: {rounded:,} is {truth:,} to {keep} significant digit{'s' * (keep > 1)}; "
+                            "counts are exact, so give every digit (k and M only when they are exact)")
 
 
 def residual_blocks(layer) -> list[ResidualBlock]:
@@ -385,6 +403,7 @@ MAC_RULES = {
 def _macs_candidates(p: Problem) -> Iterator[Candidate]:
     truth = p.answer
     yield 2 * truth, "that is FLOPs: one multiply-accumulate counts as 2 FLOPs (a multiply and an add)"
+    yield from _rounded(truth)
     if truth % 2 == 0:
         yield truth // 2, "halved: MACs are already FLOPs/2, do not divide again"
     for rule, message in MAC_RULES.items():

@@ -233,11 +233,15 @@ IMPORTED_DIR_NAME = "imported"
 
 
 def imported_dir(db_path: Path | None = None) -> Path:
-    """Where `studytui import` writes topic files: `imported/` beside the database."""
+    """Where `studytui import` writes topic files: `imported/<database name>/` beside the database,
+    so two databases in one folder each keep their own imports."""
     from studytui.paths import default_db_path
+    from studytui.study.imported_layout import adopt_shared_imports
 
-    db = Path(db_path) if db_path is not None else default_db_path()
-    return db.expanduser().parent / IMPORTED_DIR_NAME
+    db = (Path(db_path) if db_path is not None else default_db_path()).expanduser()
+    own = db.parent / IMPORTED_DIR_NAME / db.stem
+    adopt_shared_imports(db, own)
+    return own
 
 
 class ImportedTopic(Topic):
@@ -358,7 +362,7 @@ def load_deck(
         except OSError as exc:
             problems.append(Problem(path, 1, f"cannot read: {exc.strerror or exc}"))
             continue
-        if files is not None and path.parent.name == IMPORTED_DIR_NAME:  # `check` on an import
+        if files is not None and IMPORTED_DIR_NAME in (path.parent.name, path.parent.parent.name):  # an import
             model = ImportedTopic
         try:
             topic, root = _load_file(path, model, text)

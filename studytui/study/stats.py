@@ -60,6 +60,7 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
     deck_ids = set(session.deck.cards)
     return {
         "cards": len(session.deck.cards),
+        "db": str(session.store.path.resolve()),
         "due": sum(c["due"] for c in deck_topics.values()),
         "reviews": len(reviews),
         "retention": retention,

@@ -42,7 +42,7 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from studytui.errors import StudytuiError
 from studytui.study.wal import wal_damage
@@ -52,6 +52,9 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 10.0
 CHECKPOINT_BUSY_MS = 200  # a reader elsewhere only delays the checkpoint to a later write
 MARK_KINDS = ("suspend", "unsuspend", "bury", "flag", "unflag")
+# Called with the path whenever Store.open creates a new file: the CLI says "creating a new
+# database at ..." so a mistyped --db is noticed at once.
+on_create: Callable[[Path], None] | None = None
 
 # Schema history. Each entry upgrades version i -> i+1 and is never edited once released;
 # SCHEMA_V1 is kept so tests (and a user's old file) can start from the first version.
@@ -287,6 +290,7 @@ class Store:
         self.path = path
         self.read_only = read_only  # a file, folder or file system this process cannot write
         self._lock = threading.RLock()  # one connection, possibly used from a TUI worker thread
+        self.created = False  # Store.open made this file just now
 
     # --- opening -----------------------------------------------------------------------------
 
@@ -302,7 +306,10 @@ class Store:
             raise StudytuiError("the database path is empty; give a file name")
         if path.is_dir():
             raise StudytuiError(f"{path}: is a directory, not a database file")
-        if not path.exists():
+        created = not path.exists()
+        if created:
+            if on_create is not None:
+                on_create(path)
             _create(path)
         _remove_abandoned_creations(path)
         inspect_wal(path)
@@ -322,7 +329,9 @@ class Store:
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path, read_only=read_only, busy_timeout=busy_timeout)
+        store = cls(conn, path, read_only=read_only, busy_timeout=busy_timeout)
+        store.created = created
+        return store
 
     def close(self) -> None:
         with self._lock:

@@ -92,7 +92,7 @@ class StudyApp(App[None]):
         if not unsaved:
             self.exit()
             return
-        from studytui.tui.screens.confirm import ConfirmLeave
+        from studytui.tui.screens.confirm import Confirm
         from studytui.tui.screens.review import unsaved_message
 
         review = unsaved[-1]
@@ -103,7 +103,7 @@ class StudyApp(App[None]):
                 review.left = True
                 self.exit()
 
-        self.push_screen(ConfirmLeave(unsaved_message(len(review.unsaved), review.save_problem)), leave)
+        self.push_screen(Confirm(*unsaved_message(len(review.unsaved), review.save_problem), yes="quit, lose them"), leave)
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
@@ -194,10 +194,12 @@ def run_app(db_path: str | Path | None = None, screen: str = "home", **options: 
     Without a terminal (a script, cron, `< /dev/null`) it says so and exits 1 instead of running
     blind forever; a crash inside the app exits non-zero too."""
     from studytui.errors import StudytuiError
+    from studytui.tui.graphics import preload_graphics
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise StudytuiError("the terminal app needs a terminal (stdin/stdout is not one); in scripts use "
                             "`studytui stats`, `studytui drill KIND --plain` or `--json`")
+    preload_graphics()  # kitty/sixel detection must happen before Textual owns the terminal
     app = make_app(db_path, screen=screen, **options)
     app.run()
     if app.return_code:

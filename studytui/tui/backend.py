@@ -56,6 +56,8 @@ class HomeData:
     problems: list[str] = field(default_factory=list)
     new_studied: int = 0  # new cards started today
     new_limit: int = 0  # today's new-card limit (the setting plus custom study)
+    db_path: str = ""
+    db_created: bool = False  # the database file was created by this run
     read_only: bool = False  # the database could not be opened for writing
 
     @property
@@ -148,7 +150,7 @@ class Backend:
         problems = [str(p) for p in s.problems] + ([s.settings_problem] if s.settings_problem else [])
         return HomeData(rows, stats["due"], budget["available"], stats["learned"], stats["reviews_today"],
                         stats["retention"], problems, budget["studied"], budget["limit"],
-                        read_only=s.store.read_only)
+                        stats["db"], s.store.created, read_only=s.store.read_only)
 
     def retention_by_topic(self) -> dict[str, float | None]:
         from studytui.study.stats import retention_by_topic

@@ -8,11 +8,14 @@ the same code builds in torch: total parameters, output shape, and MACs from Flo
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import torch.nn as nn
 import torch.nn.functional as F  # noqa: F401  (the pasted classes use it)
 import torchvision
@@ -229,3 +232,44 @@ def test_cli_reads_a_printout_from_stdin_and_a_file(tmp_path, resnet18_printout)
     assert all(g["params"] == got[2]["params"] and g["macs"] == got[2]["macs"] and g["rf"] == got[2]["rf"]
                for g in got[:2])
     assert "flatten is assumed" in by_file.stderr
+
+
+@pytest.mark.parametrize("name, hidden", [("alexnet", "a flatten is assumed"), ("vgg16", "a flatten is assumed"),
+                                          ("mobilenet_v2", "global average pooling and a flatten are assumed")])
+def test_other_torchvision_printouts_match_torch(name, hidden):
+    """What forward() does and the printout hides is assumed, said in a note, and the numbers agree."""
+    model = getattr(torchvision.models, name)()
+    report, notes = pasted_report((3, 224, 224), str(model))
+    assert (report.params, report.output, report.macs) == torch_numbers(model, (3, 224, 224))
+    assert any(hidden in n for n in notes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="nn.Conv2d(3, 8)ReLU\n  ():=self.x10456#,*/+-'[]SequentialBasicBlock", max_size=160))
+def test_pasted_text_only_ever_raises_its_own_error(text):
+    try:
+        pasted_report((3, 16, 16), text)
+    except StudytuiError:
+        pass
+
+
+_PRINTOUT = str(torchvision.models.resnet18())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, len(_PRINTOUT.splitlines()) - 1), st.sampled_from(["drop", "digit", "paren", "indent"]),
+       st.integers(0, 9))
+def test_a_damaged_printout_is_read_or_refused_in_one_line(at, how, digit):
+    lines = _PRINTOUT.splitlines()
+    if how == "drop":
+        del lines[at]
+    elif how == "digit":
+        lines[at] = re.sub(r"\d", str(digit), lines[at], count=1)
+    elif how == "paren":
+        lines[at] = lines[at].replace(")", "", 1)
+    else:
+        lines[at] = lines[at].strip()
+    try:
+        pasted_report((3, 224, 224), "\n".join(lines))
+    except StudytuiError as exc:
+        assert "\n" not in str(exc)

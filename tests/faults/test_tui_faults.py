@@ -102,13 +102,14 @@ async def test_quitting_with_an_unsaved_grade_asks_first(make, workdir, monkeypa
         await pilot.press("2")
         await settle(pilot, lambda: "not saved yet" in _status(review))
         await pilot.press("ctrl+q")
-        await settle(pilot, lambda: app.screen.id == "confirm-leave")
-        assert "1 grade not saved yet (" in str(app.screen.query_one("#confirm-text", Static).render())
+        await settle(pilot, lambda: app.screen.id == "confirm")
+        assert "1 grade not saved yet" in str(app.screen.query_one("#confirm-question", Static).render())
+        assert "the disk is full" in str(app.screen.query_one("#confirm-detail", Static).render())
         await pilot.press("n")  # stay: nothing is dropped
         await settle(pilot, lambda: app.screen is review)
         assert len(review.unsaved) == 1 and app.is_running
         await pilot.press("q")
-        await settle(pilot, lambda: app.screen.id == "confirm-leave")
+        await settle(pilot, lambda: app.screen.id == "confirm")
         await pilot.press("y")
         await settle(pilot, lambda: app.screen.id == "home")
         assert review.left and not review.unsaved

@@ -123,7 +123,22 @@ def test_big_files_parsed_in_pieces_give_the_same_cards(monkeypatch):
     text = "".join(one.format(n=n) for n in range(200))
     whole = parse_markdown(text, deck="t")
     monkeypatch.setattr(blocks, "PIECE_CHARS", 300)  # cut often, fences included
-    assert len(list(blocks.pieces(text))) > 10
+    assert len(list(blocks.pieces(text.encode()))) > 10
     cut = parse_markdown(text, deck="t")
     assert [(c.line, c.question, c.answer) for c in cut.cards] == [(c.line, c.question, c.answer) for c in whole.cards]
     assert len(cut.cards) == 200 and cut.skipped == []
+
+
+def test_numbered_bold_questions_lose_their_number_not_their_text():
+    r = parse_markdown("**12. What is a stride?** [[src](https://example.org)]\n\nThe step of the window.\n\n"
+                       "**Q3) Why pool?**\nTo shrink maps.\n", deck="t")
+    assert [(c.question, c.answer) for c in r.cards] == [("What is a stride?", "The step of the window."),
+                                                        ("Why pool?", "To shrink maps.")]
+
+
+def test_plain_numbered_q_lines_with_ans_labels():
+    r = parse_markdown("Q1. What is a stride?\nAns: The step of the window.\n\nQ2) Why pool?\nAns. To shrink maps.\n\n"
+                       "Question 3. Which is cheaper?\n", deck="t")
+    assert [(c.question, c.answer) for c in r.cards] == [("What is a stride?", "The step of the window."),
+                                                        ("Why pool?", "To shrink maps.")]
+    assert [(s.line, s.why) for s in r.skipped] == [(7, "no answer")]

@@ -205,3 +205,10 @@ def test_cli_prune(tmp_path):
     assert "orphaned 1" in p.stdout and "marked orphaned" in p.stdout
     p = run("import", "--prune", "--deck", "mine", db=db)
     assert p.returncode == 0 and "removed 1 orphaned" in p.stdout
+
+
+def test_a_card_the_deck_would_refuse_is_reported_not_a_traceback(tmp_path):
+    notes = tmp_path / "n.md"
+    notes.write_text("### 1. What is {{c1::this}}?\nA basic card holding a cloze deletion.\n\n### 2. What is fine?\nYes.\n")
+    rep = imp([notes], tmp_path / "imported")
+    assert rep.added == 1 and len(rep.duplicates) == 1 and "cannot be stored" in rep.duplicates[0].why

@@ -137,3 +137,17 @@ async def test_search_finds_a_cloze_note_by_its_hidden_words(typed):
         preview = app.screen
         assert preview.card[0] == "tx-norm-axes"
         assert "averages over N, H and W; LayerNorm over C, H and W" in preview.card[2]
+
+
+async def test_review_help_lists_the_essay_keys(typed):
+    from textual.widgets import DataTable
+
+    app = typed(topic="card-types")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "review" and app.screen.item is not None)
+        await pilot.press("f1")
+        await settle(pilot, lambda: app.screen.id == "help")
+        keys = app.screen.query_one("#help-keys", DataTable)
+        rows = {keys.get_row_at(i)[0]: keys.get_row_at(i)[1] for i in range(keys.row_count)}
+        assert rows["enter (essay)"] == "grade from the ticks" and rows["1-8 (essay)"] == "tick rubric point N"
+        assert "at least half Hard" in str(app.screen.query_one("#help-text").render())

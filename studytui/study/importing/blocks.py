@@ -14,8 +14,8 @@ from functools import lru_cache
 from typing import Iterator
 
 PIECE_CHARS = 256 * 1024
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")  # used with .match(text, pos): no `^` (it would not match at pos)
-_ATX = re.compile(r"^#{1,6}(?:[ \t]|$)")
+_FENCE = re.compile(rb" {0,3}(`{3,}|~{3,})")  # used with .match(data, pos): no `^` (it would not match at pos)
+_ATX = re.compile(rb"#{1,6}(?:[ \t\n]|$)")
 
 
 @dataclass(slots=True)
@@ -52,33 +52,33 @@ def _parser():
     return md
 
 
-def pieces(text: str) -> Iterator[tuple[int, str]]:
-    """(first line, piece) cuts of `text` at `#` headings in column 0 outside fenced code."""
+def pieces(text: bytes) -> Iterator[tuple[int, str]]:
+    """(first line, decoded piece) cuts of UTF-8 `text` at `#` headings in column 0 outside fences."""
     if len(text) <= PIECE_CHARS:
-        yield 0, text
+        yield 0, text.decode("utf-8", "replace")
         return
     start_pos, start_line, line_no, pos = 0, 0, 0, 0
-    fence: str | None = None
+    fence: bytes | None = None
     n = len(text)
     while pos < n:
-        nl = text.find("\n", pos)
+        nl = text.find(b"\n", pos)
         end = n if nl < 0 else nl + 1
         head = text[pos:pos + 8]
         if fence is not None:
-            if text[pos:end].strip().startswith(fence) and not text[pos:end].strip().strip(fence[0]):
+            if text[pos:end].strip().startswith(fence) and not text[pos:end].strip().strip(fence[:1]):
                 fence = None
-        elif head[:1] in "`~ " and (m := _FENCE.match(text, pos, min(end, pos + 40))):
+        elif head[:1] in (b"`", b"~", b" ") and (m := _FENCE.match(text, pos, min(end, pos + 40))):
             fence = m.group(1)
-        elif head[:1] == "#" and pos - start_pos >= PIECE_CHARS and _ATX.match(head):
-            yield start_line, text[start_pos:pos]
+        elif head[:1] == b"#" and pos - start_pos >= PIECE_CHARS and _ATX.match(head):
+            yield start_line, text[start_pos:pos].decode("utf-8", "replace")
             start_pos, start_line = pos, line_no
         pos = end
         line_no += 1
-    yield start_line, text[start_pos:]
+    yield start_line, text[start_pos:].decode("utf-8", "replace")
 
 
-def parse_blocks(text: str) -> Iterator[Block]:
-    """Every top-level block of `text`, in order (text already normalized: LF, no NUL)."""
+def parse_blocks(text: bytes) -> Iterator[Block]:
+    """Every top-level block of UTF-8 `text`, in order (already normalized: LF, no NUL)."""
     md = _parser()
     for offset, piece in pieces(text):
         tokens = md.parse(piece)

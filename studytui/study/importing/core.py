@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import stat
@@ -20,6 +21,11 @@ _HIGHLIGHT = re.compile(r"==([^=\n]{1,300})==")
 
 def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
     """The file as text, refusing (one line) what is too big, binary or not UTF-8."""
+    return read_utf8(path, limit).decode("utf-8-sig")
+
+
+def read_utf8(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, checked to be UTF-8 text under the size limit (refused in one line)."""
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
@@ -30,15 +36,24 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
             head = f.read(64 * 1024)
             if b"\0" in head:
                 raise ImportError_(f"{path}: binary data, not a text notes file")
-            data = head + f.read(limit + 1 - len(head))
+            if stat.S_ISREG(st.st_mode):
+                f.seek(0)  # one read into one buffer: no second copy of a big file
+                data = f.read(limit + 1)
+            else:  # a pipe or a device: read on from where we are, bounded
+                data = head + f.read(limit + 1 - len(head))
     except OSError as exc:
         raise ImportError_(f"{path}: cannot read ({exc.strerror or exc})") from None
     if len(data) > limit:
         raise ImportError_(f"{path}: over the {limit >> 20} MB import limit")
-    try:
-        return data.decode("utf-8-sig")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 20
+    try:  # validated piece by piece: never a whole-file str (4 bytes a character with one emoji)
+        for at in range(0, len(data), step):
+            decoder.decode(data[at:at + step], final=at + step >= len(data))
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
-        raise ImportError_(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise ImportError_(f"{path}: not UTF-8 text (near byte {at + exc.start})") from None
+    return data
 
 
 def candidates_for(path: Path) -> list[Candidate]:
@@ -49,7 +64,11 @@ def candidates_for(path: Path) -> list[Candidate]:
         from studytui.study.importing.apkg import parse_apkg
 
         return parse_apkg(path)
-    text = read_text(path)
+    data = read_utf8(path)
+    head = data[:5000].decode("utf-8", "ignore").lstrip("\ufeff")
+    if not (flat.looks_like_anki_text(head) or path.suffix.lower() == ".tsv" or flat.looks_like_mochi(head)):
+        return parse_markdown_candidates(data)
+    text = data.decode("utf-8-sig")
     if flat.looks_like_anki_text(text) or path.suffix.lower() == ".tsv":
         import csv
 
@@ -59,7 +78,7 @@ def candidates_for(path: Path) -> list[Candidate]:
             raise ImportError_(f"{path}: not a readable Anki text export ({exc})") from None
     if flat.looks_like_mochi(text):
         return flat.parse_mochi(normalize_text(text))
-    return parse_markdown_candidates(text)
+    return parse_markdown_candidates(data)
 
 
 def _as_cloze(text: str) -> str | None:
@@ -90,7 +109,7 @@ def finish(candidates: list[Candidate], deck: str, source: str = "") -> ImportRe
         question, answer = clean(c.question).strip(), clean(c.answer).strip()
         if c.type == "cloze":
             # capped first: matching deletions is quadratic on many unclosed `{{c1::` openers
-            text = _as_cloze(question[:MAX_QUESTION_CHARS * 2])
+            text = _as_cloze(question[:MAX_QUESTION_CHARS + 1])  # +1: still reported as cut
             if text is None:
                 result.skipped.append(Skipped(c.line, "cloze note without deletions", source))
                 continue

@@ -32,7 +32,8 @@ from studytui.study.importing.text import (
 
 QLINE = re.compile(
     r"^\s{0,8}(?:[-*+]\s{1,4}|\d{1,4}[.)]\s{1,4})?(?:(?:\*\*|__|\*|_)\s{0,4}(?:Q|Ques|Question)\s{0,4}\d{0,4}\s{0,4}[:.)]?"
-    r"\s{0,4}(?:\*\*|__|\*|_)\s{0,4}[:.]?|(?:Q|Question)\s{0,4}\d{0,4}\s{0,4}:)[ \t]{0,8}(.*)$", re.I)
+    r"\s{0,4}(?:\*\*|__|\*|_)\s{0,4}[:.]?|(?:Q|Question)\s{0,4}\d{0,4}\s{0,4}:|(?:Q|Question)\s{0,4}\d{1,4}\s{0,4}[.)](?=\s))"
+    r"[ \t]{0,8}(.*)$", re.I)
 INLINE_ANSWER = re.compile(r"\s(?:\*\*|__)\s{0,4}(?:A|Answer)\s{0,4}[:.]\s{0,4}(?:\*\*|__)[ \t]{0,8}|\s(?:A|Answer):[ \t]{1,8}",
                            re.I)
 Q_PREFIX = re.compile(r"^(?:Q|Question)\s{0,4}(\d{1,4})?\s{0,4}[:.)\-]\s{0,8}(.+)$", re.I | re.S)
@@ -51,16 +52,19 @@ def _nfkc(text: str) -> str:
 
 
 class Source:
-    """The normalized text and where each line starts, to slice answers by line range."""
+    """The normalized notes as UTF-8 bytes and where each line starts, to slice answers by line.
 
-    def __init__(self, text: str):
-        self.text = text
+    Bytes, not str: one emoji makes a Python str four bytes per character, so a 50 MB file
+    would take 200 MB per copy; pieces are decoded one at a time for parsing."""
+
+    def __init__(self, data: bytes):
+        self.data = data
         starts = array("q", [0])
-        find, pos = text.find, 0
-        while (pos := find("\n", pos) + 1) > 0:
+        find, pos = data.find, 0
+        while (pos := find(b"\n", pos) + 1) > 0:
             starts.append(pos)
-        if starts[-1] != len(text):
-            starts.append(len(text))
+        if starts[-1] != len(data):
+            starts.append(len(data))
         self.starts = starts
         self.n = len(starts) - 1
 
@@ -68,13 +72,30 @@ class Source:
         start, end = max(0, min(start, self.n)), max(0, min(end, self.n))
         if end <= start:
             return ""
-        return self.text[self.starts[start]:self.starts[end]].rstrip("\n")
+        return self.data[self.starts[start]:self.starts[end]].decode("utf-8", "replace").rstrip("\n")
 
 
 def normalize_text(text: str) -> str:
     """What the parser reads: LF line ends, no BOM, no NUL, no invisible characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     return text.translate(INVISIBLE)
+
+
+_INVISIBLE_BYTES = [(chr(k).encode(), (v or "").encode()) for k, v in INVISIBLE.items()]
+
+
+def normalize_bytes(data: bytes) -> bytes:
+    """`normalize_text` for UTF-8 bytes (no copy when there is nothing to change)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if b"\0" in data:
+        data = data.replace(b"\0", "\ufffd".encode())
+    for raw, repl in _INVISIBLE_BYTES:
+        if raw in data:
+            data = data.replace(raw, repl)
+    return data
 
 
 @dataclass
@@ -106,8 +127,10 @@ class Open:
 
 
 class MarkdownParser:
-    def __init__(self, text: str):
-        self.src = Source(normalize_text(text).lstrip("\ufeff"))
+    def __init__(self, text: str | bytes):
+        if isinstance(text, str):
+            text = text.encode("utf-8", "replace")
+        self.src = Source(normalize_bytes(text))
         self.sections: list[tuple[int, bool]] = []
         self.open: Open | None = None
         self.out: list[Candidate] = []
@@ -138,7 +161,7 @@ class MarkdownParser:
             hint = "\n".join(o.q_more[at:])
             question = clean_question("\n".join([question, *o.q_more[:at]]))
         body = self.src.lines(o.a_start, o.a_end) if o.a_start >= 0 else ""
-        if o.kind in ("item1", "block", "sr", "qline", "label") and body:
+        if o.kind in ("item1", "block", "sr", "qline", "label") and body[:1].isspace():
             body = textwrap.dedent(body)
         answer = "\n".join(x for x in (o.a_head, body) if x.strip())
         if hint:
@@ -163,7 +186,7 @@ class MarkdownParser:
     # --- the pass --------------------------------------------------------------------------------
 
     def run(self) -> list[Candidate]:
-        for b in parse_blocks(self.src.text):
+        for b in parse_blocks(self.src.data):
             self.block(b)
         self.close()
         return self.out
@@ -552,5 +575,5 @@ def _sr_split(line: str) -> tuple[str, str] | None:
     return None
 
 
-def parse_markdown_candidates(text: str) -> list[Candidate]:
+def parse_markdown_candidates(text: str | bytes) -> list[Candidate]:
     return MarkdownParser(text).run()

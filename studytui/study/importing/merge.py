@@ -18,9 +18,9 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
-import yaml
+from pydantic import ValidationError
 
 from studytui.errors import StudytuiError
 from studytui.study.importing.model import ImportResult, Skipped
@@ -112,10 +112,14 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
                 continue
             else:
                 prev = None
+        try:
+            new = Card(id=cid, type=ic.type, q=ic.question, a=ic.answer or None, tags=["imported"],
+                       sources=[f"{ic.source}:{ic.line}"])
+        except ValidationError as exc:  # e.g. a basic question holding `{{c1::...}}`
+            why = exc.errors()[0].get("msg", "invalid card").removeprefix("Value error, ")
+            report.duplicates.append(Skipped(ic.line, f"cannot be stored: {why}", ic.source))
+            continue
         consumed.add(cid)
-        tags = ["imported"]
-        new = Card(id=cid, type=ic.type, q=ic.question, a=ic.answer or None, tags=tags,
-                   sources=[f"{ic.source}:{ic.line}"])
         if prev is None:
             report.added += 1
         else:
@@ -126,7 +130,7 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
                 report.unchanged += 1
             else:
                 report.updated += 1
-        replaced[cid] = new
+        replaced[cid] = card_data(new)  # validated; kept as a plain dict (a third of the memory)
 
     cards = []
     for c in old_cards:
@@ -147,10 +151,11 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
         if old is not None and write and prune:
             _atomic_remove(path)
         return report
-    sources = sorted({_source_file(c) for c in cards} - {""})
-    topic = ImportedTopic(topic=deck, title=title or deck.replace("-", " ").title(), cards=cards, source=sources)
+    sources = sorted({_file_of(c) for c in cards} - {""})
+    first = cards[0] if not isinstance(cards[0], dict) else Card(**cards[0])
+    topic = ImportedTopic(topic=deck, title=title or deck.replace("-", " ").title(), cards=[first], source=sources)
     if write:
-        atomic_write(path, dump_topic(topic))
+        atomic_write(path, dump_topic(topic, cards))
     return report
 
 
@@ -162,18 +167,33 @@ def prune_topic(deck: str, out_dir: Path) -> MergeReport:
     return merge_topic(ImportResult(), deck, out_dir, prune=True)
 
 
-def dump_topic(topic: Any) -> str:
-    data = topic.model_dump(exclude_none=True, exclude_defaults=False)
-    for card in data["cards"]:
-        if not card.get("check"):
-            card.pop("check", None)
-        if card.get("type") == "basic":
-            card.pop("type")
-    return "# Written by `studytui import`; importing the same files again updates it.\n" + yaml.dump(
-        data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)
+def card_data(card: Any) -> dict[str, Any]:
+    """A validated card as the dict written to YAML (defaults left out)."""
+    if isinstance(card, dict):
+        return card
+    data = card.model_dump(exclude_none=True)
+    if not data.get("check"):
+        data.pop("check", None)
+    if data.get("type") == "basic":
+        data.pop("type")
+    return data
 
 
-def atomic_write(path: Path, text: str) -> None:
+def _file_of(card: Any) -> str:
+    sources = card.get("sources") if isinstance(card, dict) else card.sources
+    return sources[0].rsplit(":", 1)[0] if sources else ""
+
+
+def dump_topic(topic: Any, cards: list[Any] | None = None) -> Iterator[str]:
+    """The topic file in chunks, one card at a time (100,000 cards never sit in memory as text)."""
+    from studytui.study.importing.yamlout import dump, dump_items
+
+    yield "# Written by `studytui import`; importing the same files again updates it.\n"
+    yield dump(topic.model_dump(exclude_none=True, exclude={"cards"}))
+    yield from dump_items("cards", map(card_data, topic.cards if cards is None else cards))
+
+
+def atomic_write(path: Path, text: str | Iterable[str]) -> None:
     folder = path.parent
     if folder.exists() and not folder.is_dir():
         raise StudytuiError(f"{folder}: exists but is not a folder; move it away to import")
@@ -184,17 +204,19 @@ def atomic_write(path: Path, text: str) -> None:
         raise StudytuiError(f"{folder}: cannot write ({exc.strerror or exc}); nothing was changed") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+            f.writelines([text] if isinstance(text, str) else text)
             f.flush()
             os.fsync(f.fileno())
             os.fchmod(f.fileno(), 0o644)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise StudytuiError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
+        if isinstance(exc, OSError):
+            raise StudytuiError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
+        raise
 
 
 def _atomic_remove(path: Path) -> None:
@@ -202,18 +224,3 @@ def _atomic_remove(path: Path) -> None:
         path.unlink()
     except OSError as exc:
         raise StudytuiError(f"{path}: cannot remove ({exc.strerror or exc})") from None
-
-
-_Base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _BlockDumper(_Base):  # type: ignore[misc, valid-type]
-    """Multi-line answers as `|` blocks, so the YAML reads like the Markdown it came from."""
-
-
-def _str_presenter(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value and not any(line != line.rstrip() for line in value.split("\n")) else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_BlockDumper.add_representer(str, _str_presenter)

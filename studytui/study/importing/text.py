@@ -44,6 +44,7 @@ _SR_COMMENT = re.compile(r"<!--SR:[^>]{0,300}-->")
 _LEAD_LABEL = re.compile(
     r"^\s{0,3}(?:[-*+]\s{1,4})?(?:[*_]{1,2})?\s{0,4}(?:Q|Ques|Question)\s{0,4}\d{0,4}\s{0,4}[:.)\-]\s{0,4}(?:[*_]{1,2})?"
     r"\s{0,4}[:.]?\s{0,4}", re.I)
+_LEAD_NUMBER = re.compile(r"^\s{0,3}(?:[*_]{1,2})?\d{1,4}[.)]\s{1,4}(?=\S)")
 ANSWER_LABEL = re.compile(
     r"^\s{0,3}(?:>\s{0,4})?(?:[-*+]\s{1,4})?(?:[*_]{1,2})?\s{0,4}(?:(?:A|Ans|Answer|Solution)\s{0,4}(?:[:.]\s{0,4}"
     r"(?:[*_]{1,2})|(?:[*_]{1,2})\s{0,4}[:.]?|[:.](?!\d))|(?:A|Ans|Answer)\s{0,4}\d{1,4}\s{0,4}(?:[:)]\s{0,4}(?:[*_]{1,2})|"
@@ -153,6 +154,7 @@ def clean_question(text: str) -> str:
     """A question as one tidy string: labels, trailing links and tags out, soft breaks -> spaces."""
     text = _CARD_TAG.sub(" ", text[:2 * MAX_QUESTION_CHARS].translate(INVISIBLE))
     text = _LEAD_LABEL.sub("", text, count=1)
+    text = _LEAD_NUMBER.sub("", text, count=1)
     lines = [line.strip() for line in text.split("\n")]
     text = " ".join(line for line in lines if line)
     text = strip_emphasis(strip_trailers(text))
@@ -164,10 +166,15 @@ def clean_answer(text: str) -> str:
     text = _SR_COMMENT.sub("", text.translate(INVISIBLE))
     if "<" in text:
         text = drop_wrapper_html(text)
-    text = textwrap.dedent("\n".join(line.rstrip() for line in text.split("\n"))).strip("\n")
+    text = _dedent("\n".join(line.rstrip() for line in text.split("\n"))).strip("\n")
     text = strip_label(ANSWER_LABEL, text)
     # an answer that starts on the line after a bare label keeps its own indentation
-    return textwrap.dedent(text.strip("\n")).strip()
+    return _dedent(text.strip("\n")).strip()
+
+
+def _dedent(text: str) -> str:
+    """textwrap.dedent, skipped when the first line is not indented (then it changes nothing)."""
+    return textwrap.dedent(text) if text[:1].isspace() else text
 
 
 def drop_wrapper_html(text: str) -> str:
@@ -213,11 +220,12 @@ def generic_summary(text: str) -> bool:
 def answer_problem(answer: str) -> str | None:
     """Why this answer is not an answer, or None when it is one."""
     body = answer.strip()
-    key = " ".join(re.sub(r"[*_`>#]", " ", body).split()).casefold().strip(" :.")
-    if not body or not key:
-        return "no answer"
-    if key in _PLACEHOLDERS or key.rstrip(":") in _PLACEHOLDERS:
-        return "placeholder answer"
+    if len(body) < 100:  # only short answers can be empty of words or a placeholder
+        key = " ".join(re.sub(r"[*_`>#]", " ", body).split()).casefold().strip(" :.")
+        if not body or not key:
+            return "no answer"
+        if key in _PLACEHOLDERS or key.rstrip(":") in _PLACEHOLDERS:
+            return "placeholder answer"
     if is_link_only(body):
         return "answer is only a link"
     if _HINT.match(body) and "\n\n" not in body.strip():

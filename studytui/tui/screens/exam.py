@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
 from studytui.errors import StudytuiError
+from studytui.textsafe import clean_line
 from studytui.tui.widgets.card_view import CardView
 from studytui.tui.widgets.rubric import RubricChecklist
 from studytui.tui.widgets.format import duration, percent
@@ -63,6 +64,7 @@ class ExamScreen(Screen):
         Binding("escape", "leave_input", "Leave input", show=False),
         Binding("q", "back", "Back"),
     ]
+    MISSED_SHOWN = 12  # questions listed under the report (the rest are counted)
 
     def __init__(self, minutes: float | None = None, questions: int | None = None, seed: int | None = None):
         super().__init__(id="exam")
@@ -91,6 +93,7 @@ class ExamScreen(Screen):
             with Vertical(id="exam-report"):
                 yield Static("", id="report-text")
                 yield DataTable(id="report-table", zebra_stripes=True, cursor_type="row")
+                yield Static("", id="report-missed", markup=False)
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
@@ -232,6 +235,7 @@ class ExamScreen(Screen):
 
         topics = exam_tally((q.topic, q.score) for q in self.questions)  # unanswered: 0
         backend = self.app.backend
+        titles = await backend.call(_topic_titles, backend, self.questions)
         try:
             await backend.call(backend.record_exam, self.started, topics, self.minutes)
             saved = "Saved; see it on the stats screen (s on the home screen)."
@@ -254,20 +258,68 @@ class ExamScreen(Screen):
             f"[b]Score {right}/{total} ({percent(right / total if total else None)})[/b]   "
             f"answered {answered} of {total}\n{saved}\n{_essay_lines(self.questions)}")
         table = self.query_one("#report-table", DataTable)
-        table.add_columns("Topic", "Correct", "Total", "Score")
+        table.add_columns("Topic", "Correct", "Wrong", "Unanswered", "Score")
         for topic, (c, n) in sorted(topics.items(), key=lambda kv: kv[1][0] / kv[1][1]):
-            table.add_row(topic, str(c), str(n), percent(c / n))
+            asked = [q for q in self.questions if q.topic == topic]
+            wrong = sum(q.correct is False for q in asked)
+            unanswered = sum(q.correct is None for q in asked)
+            table.add_row(fit(titles[topic], 40), str(c), str(wrong), str(unanswered), percent(c / n))
+        self.query_one("#report-missed", Static).update(self._missed_lines(titles))
         self.query_one("#exam-report").display = True
         table.focus()
         self.refresh_bindings()
+
+    def _missed_lines(self, titles: dict[str, str]) -> str:
+        """The questions to study again: wrong ones, then unanswered ones (as plain text lines)."""
+        missed = [(i, q) for i, q in enumerate(self.questions, 1) if not q.correct]
+        if not missed:
+            return "Nothing missed."
+        lines = []
+        for i, q in missed[: self.MISSED_SHOWN]:
+            what = "unanswered" if q.correct is None else "partial" if q.score else "wrong"
+            text = q.card[2] if q.card else getattr(q.problem, "prompt", "drill")
+            lines.append(f"  Q{i} {what:<10} {fit(titles[q.topic], 24)}: {fit(text, 60)}")
+        more = len(missed) - self.MISSED_SHOWN
+        tail = f"\n  … and {more} more" if more > 0 else ""
+        return f"To study again ({len(missed)}):\n" + "\n".join(lines) + tail
 
     def action_leave_input(self) -> None:
         self.set_focus(None)
 
     def action_back(self) -> None:
-        if not self.done and self.started is not None:
-            self.notify("Exam left unfinished: nothing saved.")
-        self.app.pop_screen()
+        if self.done or self.started is None:
+            self.app.pop_screen()
+            return
+        from studytui.tui.screens.confirm import Confirm
+
+        answered = sum(q.correct is not None for q in self.questions)
+
+        def leave(yes: bool | None) -> None:
+            if yes:
+                self.notify("Exam left unfinished: nothing saved.")
+                self.app.pop_screen()
+
+        self.app.push_screen(Confirm(
+            "Leave the exam?",
+            f"{answered} of {len(self.questions)} answered; leaving throws them away "
+            "(f finishes early and saves the score instead).", yes="leave and discard", no="keep going"), leave)
+
+
+def fit(text: str, width: int) -> str:
+    """One line of user text, cut with an ellipsis."""
+    text = clean_line(text)
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _topic_titles(backend: Any, questions: list[Question]) -> dict[str, str]:
+    """Topic id -> its title ("drills/rf" -> "Drill: rf")."""
+    out = {}
+    for q in questions:
+        if q.topic.startswith("drills/"):
+            out[q.topic] = f"Drill: {q.topic.split('/', 1)[1]}"
+        else:
+            out[q.topic] = backend.topic_title(q.topic)
+    return out
 
 
 def _essay_lines(questions: list[Question]) -> str:

@@ -119,6 +119,9 @@ class HomeScreen(Screen):
             notes.append(Text.assemble(("Some topic files were skipped:", "b yellow"), f"\n{shown}{more}"))
         message.update(Text("\n\n").join(notes))
         message.display = bool(notes)
+        if data.db_created and self.app.options.pop("announce_new_db", False):
+            # said once, so a mistyped --db is noticed before any study goes into a new file
+            self.notify(f"Created a new database at {clean_line(data.db_path)}", markup=False, timeout=10)
 
     @on(DataTable.RowSelected, "#topics")
     def review_topic(self, event: DataTable.RowSelected) -> None:

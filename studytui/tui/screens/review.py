@@ -42,9 +42,11 @@ class PendingGrade:
     at: datetime  # when it was given: that is the time the log records, however late the write
 
 
-def unsaved_message(count: int, problem: str | None) -> str:
+def unsaved_message(count: int, problem: str | None) -> tuple[str, str]:
+    """(question, detail) for the Confirm screen shown before leaving with unsaved grades."""
     grades = f"{count} grade{'s' * (count != 1)}"
-    return f"{grades} not saved yet ({problem or 'the database is busy'}). Leave anyway and lose {'them' if count > 1 else 'it'}?"
+    return (f"{grades} not saved yet. Leave anyway and lose {'them' if count > 1 else 'it'}?",
+            f"Why: {problem or 'the database is busy'}. Stay, and it is saved as soon as the database allows.")
 
 
 FLAG_NOTE = "   ⚑ flagged"
@@ -311,7 +313,7 @@ class ReviewScreen(Screen):
 
     def action_back(self) -> None:
         if self.unsaved:
-            from studytui.tui.screens.confirm import ConfirmLeave
+            from studytui.tui.screens.confirm import Confirm
 
             def leave(yes: bool | None) -> None:
                 if yes:
@@ -319,7 +321,7 @@ class ReviewScreen(Screen):
                     self.left = True
                     self.app.pop_screen()
 
-            self.app.push_screen(ConfirmLeave(unsaved_message(len(self.unsaved), self.save_problem)), leave)
+            self.app.push_screen(Confirm(*unsaved_message(len(self.unsaved), self.save_problem)), leave)
             return
         self.app.pop_screen()
 

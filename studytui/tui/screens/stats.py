@@ -143,7 +143,8 @@ class StatsScreen(Screen):
         await pane.mount(table)
         table.add_columns("#", "Finished", "Score", "Per topic")
         for e in reversed(exams):
-            per_topic = "  ".join(f"{t} {v['correct']}/{v['total']}" for t, v in e["topics"].items())
+            titles = self.data.get("topic_titles", {})
+            per_topic = "  ".join(f"{titles.get(t, t)} {v['correct']}/{v['total']}" for t, v in e["topics"].items())
             table.add_row(str(e["id"]), e["finished_at"][:16].replace("T", " "),
                           f"{e['correct']}/{e['total']} {percent(e['score'])}", per_topic)
 
