@@ -52,7 +52,7 @@ __all__ = [
 PARAMETERS_KEY = "fsrs_parameters"
 SETTINGS_KEY = "settings"
 SNAPSHOT_KEY = "state_snapshot"
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # 2: Easy always comes back later than Good (states from 1 differ)
 SNAPSHOT_EVERY = 500  # replayed answers after which the snapshot is refreshed
 STEP_RANGE = (timedelta(seconds=1), timedelta(days=365))
 MAX_STEPS = 10
@@ -395,7 +395,7 @@ class StudySession:
 
     def _review(self, st: CardState, rating: Rating, at: datetime, content_hash: str | None) -> CardState:
         before = st.phase
-        card, _ = self.scheduler.review_card(st.fsrs, rating, review_datetime=at)
+        card = self._next(st.fsrs, rating, at)
         lapse = st.fsrs.state == State.Review and rating == Rating.Again and st.reps > 0
         return replace(
             st,
@@ -409,6 +409,17 @@ class StudySession:
             review_passes=st.review_passes + (before == "review" and rating != Rating.Again),
             history=[*st.history, (at, before, int(rating))],
         )
+
+    def _next(self, card: FsrsCard, rating: Rating, at: datetime) -> FsrsCard:
+        """fsrs's next card, except that Easy always comes back at least a day after Good (as in
+        Anki): for a relearning card with low stability fsrs gives both the same day, and two
+        buttons that do the same thing leave the student wondering which to press."""
+        after, _ = self.scheduler.review_card(card, rating, review_datetime=at)
+        if rating == Rating.Easy and after.state == State.Review:
+            good, _ = self.scheduler.review_card(card, Rating.Good, review_datetime=at)
+            if good.state == State.Review and after.due <= good.due:
+                after.due = good.due + timedelta(days=1)
+        return after
 
     def _load_marks(self) -> None:
         marks: dict[str, _MarkState] = {}
@@ -565,7 +576,7 @@ class StudySession:
         now = _utc(now)
         out = {}
         for rating in Rating:
-            card, _ = self.scheduler.review_card(st.fsrs, rating, review_datetime=now)
+            card = self._next(st.fsrs, rating, now)
             out[rating] = card.due - now
         return out
 

@@ -50,6 +50,7 @@ class StudyApp(App[None]):
         self.start = start
         self.options = dict(options or {})
         self.python = python  # the interpreter that runs demos
+        self._theme_given = "theme" in self.options  # a theme passed in wins over the remembered one
         self.theme = self.options.pop("theme", "textual-dark")
         self._booted = False
 
@@ -57,10 +58,28 @@ class StudyApp(App[None]):
         return HomeScreen()  # the bottom of the stack: one screen to build at start-up, not two
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        if not self._theme_given:
+            self.run_worker(self._restore_theme(self.theme), group="theme")
         if self.start != "home":
             self.open_screen(self.start, **self.options)
         self._booted = True
         self._check_size()
+
+    async def _restore_theme(self, started_with: str) -> None:
+        """The theme the user chose last time (kept in the database's meta table)."""
+        try:
+            saved = await self.backend.call(self.backend.saved_theme)
+        except Exception:  # no readable database: the default theme
+            saved = None
+        # a theme picked meanwhile (ctrl+t before the database answered) is the newer choice
+        if saved in self.available_themes and saved != self.theme and self.theme == started_with:
+            self.theme = saved
+
+    def _remember_theme(self, theme) -> None:
+        # submitted at once (not in a worker that may not start before a quit): the database
+        # thread saves it before it closes the session
+        self.backend.submit(self.backend.save_theme, theme.name)
 
     def on_unmount(self) -> None:
         self.backend.close()

@@ -27,6 +27,7 @@ HEATMAP_DAYS = 7 * 26
 # Each write waits this long for another program's lock, then the screen says it is waiting and
 # tries again: the database thread is never stuck for the CLI's 10 s.
 WRITE_WAIT_S = 1.0
+THEME_KEY = "tui_theme"  # meta key: the theme chosen with ctrl+t or the palette, used next time
 
 
 def system_clock() -> datetime:
@@ -92,6 +93,10 @@ class Backend:
         """Run `fn(*args, **kwargs)` on the database thread and await its result."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Queue `fn(*args)` on the database thread without waiting (errors are dropped)."""
+        self._executor.submit(fn, *args)
 
     def session(self) -> "StudySession":
         """The open session (opened on first use; database thread only)."""
@@ -217,6 +222,14 @@ class Backend:
             return self.session().deck.topic(topic).demo
         except KeyError:
             return None
+
+    # --- preferences -------------------------------------------------------------------------
+
+    def saved_theme(self) -> str | None:
+        return self.session().store.get_meta(THEME_KEY)
+
+    def save_theme(self, name: str) -> None:
+        self.session().store.set_meta(THEME_KEY, name)
 
     # --- browser -----------------------------------------------------------------------------
 

@@ -115,7 +115,8 @@ async def test_exam_essay_earns_partial_credit_in_the_report(typed, workdir):
         assert "Score 7.5/8" in report
         assert "tx-residual-essay: 2 of 4 rubric points = 50% credit" in report
         table = exam.query_one("#report-table", DataTable)
-        assert table.get_row_at(0)[:3] == ["card-types", "3.5", "4"]  # lowest score first
+        # lowest score first: title, correct, wrong (the essay not fully right), unanswered
+        assert table.get_row_at(0)[:4] == ["Card types", "3.5", "1", "0"]
     with sqlite3.connect(workdir / "study.db") as conn:
         saved = dict(conn.execute("SELECT topic, correct FROM exam_topic").fetchall())
     assert saved["card-types"] == 3.5

@@ -214,3 +214,16 @@ async def test_exam_report_uses_titles_and_separates_wrong_from_unanswered(make)
         assert sum(int(r[2]) for r in rows) == 1 and sum(int(r[3]) for r in rows) == 3  # wrong, unanswered
         missed = _text(app, "#report-missed")
         assert "To study again (4)" in missed and "Q1 wrong" in missed and missed.count("unanswered") == 3
+
+
+async def test_the_theme_choice_is_remembered(make):
+    app = make()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "home" and app.screen.data is not None)
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        await settle(pilot, lambda: app.theme == "textual-light")
+        await pilot.pause()
+    again = make()
+    async with again.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: again.theme == "textual-light")

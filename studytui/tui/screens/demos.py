@@ -304,7 +304,7 @@ class DemosScreen(Screen):
         saved = list(dict.fromkeys(self.saved + self.curves.saved))
         plots = [p for p in saved if p.endswith((*IMAGE_SUFFIXES, ".svg", ".pdf"))]
         if self.stopped:
-            status.update(Text(f"Stopped {demo.name}. Log: {self.log_path}", style="yellow"))
+            status.update(Text(clean(f"Stopped {demo.name}. Log: {self.log_path}"), style="yellow"))
         elif code == 0:
             text = Text.assemble((f"{demo.name} finished.", "bold green"), " Saved:\n")
             text.append("\n".join(f"  {clean(p)}" for p in plots) or "  (it reported no plot)")
