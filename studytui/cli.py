@@ -7,12 +7,14 @@ TUI start without importing torch, sympy or the other subcommands' dependencies.
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 
 import click
 
 from studytui import __version__
 from studytui.errors import StudytuiError
+from studytui.textsafe import clean, clean_line
 
 # command name -> "module:attribute"; the module is imported only when the command runs.
 COMMANDS: dict[str, str] = {
@@ -153,7 +155,20 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except StudytuiError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {clean(str(exc))}", err=True)
         sys.exit(1)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # a full disk, a read-only folder, a path through a file...
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(clean_line(f"error: {where}{exc.strerror or exc}"), err=True)
+        sys.exit(1)
+    except sqlite3.Error as exc:
+        click.echo(clean_line(f"error: the database: {exc}"), err=True)
+        sys.exit(1)
+    except MemoryError:
+        click.echo("error: out of memory (an input too large to handle)", err=True)
+        sys.exit(1)
+    except RecursionError:
+        click.echo("error: the input is nested too deeply to handle", err=True)
+        sys.exit(1)

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from studytui.errors import StudytuiError
+from studytui.textsafe import clean
 
 
 def _split_paths(paths: tuple[str, ...]) -> tuple[list[Path], list[Path], list[str]]:
@@ -75,7 +76,7 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     drill_problems, note = _check_drills(drill_files)
     problems += drill_problems
     for line in problems:
-        click.echo(line)
+        click.echo(clean(line))  # keys, paths and values are the file's, not ours: no escapes reach the terminal
     if note:
         click.echo(note, err=True)
     if problems:

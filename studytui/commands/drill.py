@@ -111,8 +111,12 @@ def _problems(kind: str, level: int, seed: int, count: int, worked: bool):
         yield problem(kind, level, seed, i)
 
 
+MAX_ANSWER = 4096
+
+
 def _plain(kind: str, level: int, seed: int, count: int, worked: bool, log: AttemptLog) -> None:
     from studytui.drills.check import check_answer
+    from studytui.errors import StudytuiError
 
     if worked:
         from studytui.drills.generate import worked_problems
@@ -134,7 +138,9 @@ def _plain(kind: str, level: int, seed: int, count: int, worked: bool, log: Atte
             while True:  # until a readable answer, a skip, or the end of the input
                 if interactive:
                     click.echo("answer> ", nl=False)
-                line = sys.stdin.readline()
+                line = sys.stdin.readline(MAX_ANSWER + 1)  # bounded: `< /dev/zero` has no newline
+                if len(line) > MAX_ANSWER and not line.endswith("\n"):
+                    raise StudytuiError(f"an answer line is longer than {MAX_ANSWER} characters; stopping")
                 if not line:
                     if interactive:
                         click.echo("")

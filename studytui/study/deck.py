@@ -41,10 +41,11 @@ from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, Validatio
                       model_validator)
 
 
-from studytui.yamlload import YamlFileError, line_of, load_model, load_model_and_tree
+from studytui.yamlload import YamlFileError, line_of, load_model, load_model_and_tree, read_capped
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+MAX_TEXT = 10_000  # characters of one question/answer/note: a card, not a book (and it must render fast)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 
 
 class Strict(BaseModel):
@@ -351,7 +352,10 @@ def load_deck(
     where_topic: dict[str, tuple[Path, int]] = {}
     for path, model in plan:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_capped(path)
+        except YamlFileError as exc:  # too large to read
+            problems += [Problem(path, line, msg) for line, msg in exc.problems]
+            continue
         except UnicodeDecodeError:
             problems.append(Problem(path, 1, "not UTF-8 text"))
             continue

@@ -54,6 +54,8 @@ SETTINGS_KEY = "settings"
 SNAPSHOT_KEY = "state_snapshot"
 SNAPSHOT_FORMAT = 2  # 2: Easy always comes back later than Good (states from 1 differ)
 SNAPSHOT_EVERY = 500  # replayed answers after which the snapshot is refreshed
+STEP_RANGE = (timedelta(seconds=1), timedelta(days=365))
+MAX_STEPS = 10
 EXTRA_NEW_KEY = "extra_new_today"  # custom study: {"day": ISO date of the study day, "count": N}
 
 
@@ -93,6 +95,14 @@ class Settings:
             raise StudytuiError(f"desired retention must be between 0.5 and 0.99, not {self.desired_retention}")
         if self.new_per_day < 0 or self.reviews_per_day < 0 or self.leech_lapses < 1:
             raise StudytuiError("daily limits must be >= 0 and leech_lapses >= 1")
+        # bounded so that no schedule date can leave datetime's range (a 99999999d step did)
+        for name, steps, least in (("learning", self.learning_steps, 1), ("relearning", self.relearning_steps, 0)):
+            if not least <= len(steps) <= MAX_STEPS or not all(STEP_RANGE[0] <= s <= STEP_RANGE[1] for s in steps):
+                raise StudytuiError(f"{name} steps must be {least} to {MAX_STEPS} steps of 1s to 365d each")
+        if not 0 <= self.day_starts_at_hour <= 23 or not 1 <= self.maximum_interval_days <= 36500:
+            raise StudytuiError("day_starts_at_hour must be 0-23 and maximum_interval_days 1-36500")
+        if not timedelta(0) <= self.learn_ahead <= timedelta(days=1):
+            raise StudytuiError("learn_ahead must be between 0 and 1 day")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -106,6 +116,15 @@ class Settings:
             "learn_ahead_s": self.learn_ahead.total_seconds(),
             "maximum_interval_days": self.maximum_interval_days,
         }
+
+    @classmethod
+    def from_stored(cls, data: Any) -> tuple["Settings", str | None]:
+        """Settings from the database, or the defaults and why when what is stored is not valid
+        (an older studytui saved unbounded steps): a bad value must not lock anyone out."""
+        try:
+            return cls.from_json(data), None
+        except (StudytuiError, ValueError, TypeError, OverflowError, AttributeError, KeyError) as exc:
+            return cls(), f"the stored settings are not valid ({exc}); using the defaults until new ones are saved"
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> "Settings":
@@ -238,7 +257,10 @@ class StudySession:
     ):
         self.store = store
         self.deck = deck
-        self.settings = settings or Settings.from_json(store.get_meta(SETTINGS_KEY))
+        self.settings_problem: str | None = None
+        if settings is None:
+            settings, self.settings_problem = Settings.from_stored(store.get_meta(SETTINGS_KEY))
+        self.settings = settings
         self.parameters = self._saved_parameters()
         self.scheduler = Scheduler(
             parameters=self.parameters,
@@ -348,7 +370,7 @@ class StudySession:
         try:
             self.store.set_meta(SNAPSHOT_KEY, data)
             self._replayed_since_snapshot = 0
-        except sqlite3.Error:
+        except (sqlite3.Error, StudytuiError):
             pass  # only a cache: a busy or read-only database just means a replay next time
 
     def _load_snapshot(self) -> tuple[int, int, int, int]:

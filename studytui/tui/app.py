@@ -105,6 +105,25 @@ class StudyApp(App[None]):
         else:
             self.push_screen(HelpScreen(self.screen))
 
+    async def action_quit(self) -> None:
+        """Quit, but ask first when a review holds grades the database has not taken yet."""
+        unsaved = [s for s in self.screen_stack if getattr(s, "unsaved", None)]
+        if not unsaved:
+            self.exit()
+            return
+        from studytui.tui.screens.confirm import Confirm
+        from studytui.tui.screens.review import unsaved_message
+
+        review = unsaved[-1]
+
+        def leave(yes: bool | None) -> None:
+            if yes:
+                review.unsaved.clear()
+                review.left = True
+                self.exit()
+
+        self.push_screen(Confirm(*unsaved_message(len(review.unsaved), review.save_problem), yes="quit, lose them"), leave)
+
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
@@ -189,8 +208,18 @@ def make_app(db_path: str | Path | None = None, *, screen: str = "home", cards_d
 
 
 def run_app(db_path: str | Path | None = None, screen: str = "home", **options: Any) -> None:
-    """Run the TUI until the user quits (`studytui`, `studytui review`, `studytui drill KIND`...)."""
+    """Run the TUI until the user quits (`studytui`, `studytui review`, `studytui drill KIND`...).
+
+    Without a terminal (a script, cron, `< /dev/null`) it says so and exits 1 instead of running
+    blind forever; a crash inside the app exits non-zero too."""
+    from studytui.errors import StudytuiError
     from studytui.tui.graphics import preload_graphics
 
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise StudytuiError("the terminal app needs a terminal (stdin/stdout is not one); in scripts use "
+                            "`studytui stats`, `studytui drill KIND --plain` or `--json`")
     preload_graphics()  # kitty/sixel detection must happen before Textual owns the terminal
-    make_app(db_path, screen=screen, **options).run()
+    app = make_app(db_path, screen=screen, **options)
+    app.run()
+    if app.return_code:
+        sys.exit(app.return_code)

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 HEATMAP_DAYS = 7 * 26
+# Each write waits this long for another program's lock, then the screen says it is waiting and
+# tries again: the database thread is never stuck for the CLI's 10 s.
+WRITE_WAIT_S = 1.0
 THEME_KEY = "tui_theme"  # meta key: the theme chosen with ctrl+t or the palette, used next time
 
 
@@ -56,6 +59,7 @@ class HomeData:
     new_limit: int = 0  # today's new-card limit (the setting plus custom study)
     db_path: str = ""
     db_created: bool = False  # the database file was created by this run
+    read_only: bool = False  # the database could not be opened for writing
 
     @property
     def empty(self) -> bool:
@@ -101,6 +105,7 @@ class Backend:
                 from studytui.study.scheduler import StudySession
 
                 self._session = StudySession.open(self.db_path, cards_dir=self.cards_dir)
+                self._session.store.set_busy_timeout(WRITE_WAIT_S)
             else:  # StudySession.open has no demos_dir: the same steps, with ours
                 from studytui.study.deck import imported_dir, load_deck
                 from studytui.study.scheduler import StudySession
@@ -115,6 +120,7 @@ class Backend:
                     store.close()
                     raise
                 session.problems = problems
+                store.set_busy_timeout(WRITE_WAIT_S)
                 self._session = session
         return self._session
 
@@ -146,9 +152,10 @@ class Backend:
                      max(0, min(counts[t.topic]["new"], left)), counts[t.topic]["learned"], retention.get(t.topic))
             for t in s.deck.topics
         ]
+        problems = [str(p) for p in s.problems] + ([s.settings_problem] if s.settings_problem else [])
         return HomeData(rows, stats["due"], budget["available"], stats["learned"], stats["reviews_today"],
-                        stats["retention"], [str(p) for p in s.problems], budget["studied"], budget["limit"],
-                        stats["db"], s.store.created)
+                        stats["retention"], problems, budget["studied"], budget["limit"],
+                        stats["db"], s.store.created, read_only=s.store.read_only)
 
     def retention_by_topic(self) -> dict[str, float | None]:
         from studytui.study.stats import retention_by_topic
@@ -172,8 +179,13 @@ class Backend:
     def button_labels(self, card_id: str) -> dict[str, str]:
         return self.session().button_labels(card_id, now=self.now())
 
-    def answer(self, card_id: str, rating: int, duration_ms: int | None = None):
-        return self.session().answer(card_id, rating, duration_ms=duration_ms, now=self.now())
+    def answer(self, card_id: str, rating: int, duration_ms: int | None = None, at: datetime | None = None):
+        """Record a grade given at `at` (default now: a grade kept while the database was busy
+        is written later with the time it was given)."""
+        return self.session().answer(card_id, rating, duration_ms=duration_ms, now=at or self.now())
+
+    def read_only(self) -> bool:
+        return self.session().store.read_only
 
     def undo(self):
         """Take back the latest action of this session (an `Undone`, or None)."""

@@ -69,7 +69,7 @@ class ExamScreen(Screen):
 
     def __init__(self, minutes: float | None = None, questions: int | None = None, seed: int | None = None):
         super().__init__(id="exam")
-        self.minutes = float(minutes) if minutes else 20.0
+        self.minutes = float(minutes) if minutes and 0 < float(minutes) < 1e6 else 20.0  # nan/inf: the default
         self.count = int(questions) if questions else 10
         self.seed = seed
         self.questions: list[Question] = []
@@ -241,7 +241,11 @@ class ExamScreen(Screen):
             await backend.call(backend.record_exam, self.started, topics, self.minutes)
             saved = "Saved; see it on the stats screen (s on the home screen)."
         except StudytuiError as exc:
-            saved = f"[b red]Not saved:[/b red] {exc}"
+            from rich.markup import escape
+
+            from studytui.textsafe import clean
+
+            saved = f"[b red]Not saved:[/b red] {escape(clean(str(exc)))}"  # it may quote a path
         right = credit(sum(c for c, _ in topics.values()))
         total = sum(n for _, n in topics.values())
         answered = sum(q.correct is not None for q in self.questions)
