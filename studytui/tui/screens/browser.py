@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from studytui.errors import StudytuiError
 from studytui.study.browse import BrowseFilter, CardRow
 from studytui.textsafe import clean_line
+from studytui.words import fit, plural
 
 MARK_FILTER_KEYS = {"all": None, "suspended": "suspended", "buried": "buried", "flagged": "flagged", "leech": "leech"}
 MARK_SYMBOLS = {"suspended": "S", "buried": "B", "flagged": "⚑", "leech": "L"}
@@ -27,8 +28,7 @@ QUESTION_WIDTH = 56
 
 
 def _fit(text: str, width: int) -> str:
-    text = clean_line(text)
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    return fit(clean_line(text), width)
 
 
 class BrowserScreen(Screen):
@@ -110,7 +110,7 @@ class BrowserScreen(Screen):
         if self.rows:
             table.move_cursor(row=min(keep, len(self.rows) - 1))
         topic = titles.get(self.filter.topic, "every topic") if self.filter.topic else "every topic"
-        count = f"{len(self.rows)} card{'s' * (len(self.rows) != 1)}"
+        count = plural(len(self.rows), "card")
         self.query_one("#browser-filter", Static).update(
             Text.assemble((count, "bold"), f" · {self.filter.describe()} · {clean_line(topic)}"))
         empty = self.query_one("#browser-empty", Static)

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
 from studytui.errors import StudytuiError
+from studytui import words
 from studytui.textsafe import clean_line
 from studytui.tui.widgets.card_view import CardView
 from studytui.tui.widgets.rubric import RubricChecklist
@@ -307,8 +308,7 @@ class ExamScreen(Screen):
 
 def fit(text: str, width: int) -> str:
     """One line of user text, cut with an ellipsis."""
-    text = clean_line(text)
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    return words.fit(clean_line(text), width)
 
 
 def _topic_titles(backend: Any, questions: list[Question]) -> dict[str, str]:
