@@ -282,7 +282,7 @@ class ReviewScreen(Screen):
         backend = self.app.backend
         await backend.call(backend.mark, self.item.card_id, kind)
         self.actions += 1
-        self.notify({"suspend": "Suspended: it will not come back until unsuspended.",
+        self.notify({"suspend": "Suspended. u undoes; c on the home screen (or studytui unsuspend ID) brings it back.",
                      "bury": "Buried until tomorrow."}[kind])
         await self._advance()
 
