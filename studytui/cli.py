@@ -136,7 +136,7 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
         except ModuleNotFoundError:
             click.echo(ctx.get_help())
             return
-        run_app(db_path=db_path, announce_new_db=True)
+        run_app(db_path=db_path)
 
 
 def main() -> None:

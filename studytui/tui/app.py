@@ -219,6 +219,10 @@ def run_app(db_path: str | Path | None = None, screen: str = "home", **options: 
         raise StudytuiError("the terminal app needs a terminal (stdin/stdout is not one); in scripts use "
                             "`studytui stats`, `studytui drill KIND --plain` or `--json`")
     preload_graphics()  # kitty/sixel detection must happen before Textual owns the terminal
+    store = sys.modules.get("studytui.study.store")
+    if store is not None:  # the CLI's "creating a new database" line would land inside the TUI
+        store.on_create = None
+    options.setdefault("announce_new_db", True)  # the home screen says it instead
     app = make_app(db_path, screen=screen, **options)
     app.run()
     if app.return_code:

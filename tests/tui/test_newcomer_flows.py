@@ -227,3 +227,17 @@ async def test_the_theme_choice_is_remembered(make):
     again = make()
     async with again.run_test(size=(100, 32)) as pilot:
         await settle(pilot, lambda: again.theme == "textual-light")
+
+
+async def test_a_new_database_is_announced_once_in_the_tui(make, workdir):
+    app = make(announce_new_db=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "home" and app.screen.data is not None)
+        await settle(pilot, lambda: any("Created a new database" in n.message for n in app._notifications))
+        note = next(n.message for n in app._notifications if "Created a new database" in n.message)
+        assert str((workdir / "study.db").resolve()) in note
+    again = make(announce_new_db=True)  # the file exists now: nothing to announce
+    async with again.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: again.screen.id == "home" and again.screen.data is not None)
+        await pilot.pause()
+        assert not any("Created a new database" in n.message for n in again._notifications)
