@@ -14,6 +14,7 @@ import click
 
 from studytui import __version__
 from studytui.errors import StudytuiError
+from studytui.paths import EmptyDbPath
 from studytui.textsafe import clean, clean_line
 
 # command name -> "module:attribute"; the module is imported only when the command runs.
@@ -165,6 +166,9 @@ def main() -> None:
         sys.exit(1)
     except sqlite3.Error as exc:
         click.echo(clean_line(f"error: the database: {exc}"), err=True)
+        sys.exit(1)
+    except EmptyDbPath as exc:
+        click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except MemoryError:
         click.echo("error: out of memory (an input too large to handle)", err=True)

@@ -301,7 +301,10 @@ class Store:
         `busy_timeout`: seconds a write waits for another program's lock before DatabaseBusy."""
         from studytui.paths import default_db_path
 
-        path = Path(path).expanduser() if path is not None else default_db_path()
+        try:
+            path = Path(path).expanduser() if path is not None else default_db_path()
+        except ValueError as exc:  # STUDYTUI_DB set but empty
+            raise StudytuiError(str(exc)) from None
         if not str(path).strip():
             raise StudytuiError("the database path is empty; give a file name")
         if path.is_dir():

@@ -17,9 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "dumb", **extra}
-    env.pop("STUDYTUI_DB", None)
-    return env
+    env = {k: v for k, v in os.environ.items() if k != "STUDYTUI_DB"}
+    return {**env, "PYTHONPATH": str(ROOT), "TERM": "dumb", **extra}
 
 
 def studytui(*args: str, stdin: str | None = "", timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
@@ -31,7 +30,7 @@ def studytui(*args: str, stdin: str | None = "", timeout: float = 120, **env: st
 def one_line_error(out: subprocess.CompletedProcess) -> str:
     """The single stderr line of a failed command (asserts there is no traceback)."""
     assert out.returncode != 0, out
-    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    lines = [line for line in out.stderr.splitlines() if line.strip() and not line.startswith("creating a new database")]
     assert "Traceback" not in out.stderr and len(lines) == 1, out.stderr
     return lines[0]
 
