@@ -14,8 +14,10 @@ import time
 
 import torch
 import torch.nn as nn
+import torchvision
 
 from studytui.calc import analyze, get_model
+from studytui.calc.network import pasted_report
 from studytui.torchcheck import build
 
 
@@ -64,14 +66,16 @@ def main() -> None:
     texts = random_stack(40)
     calls = [parse_call(t) for t in texts]
     fresh_stack = lambda: [REGISTRY[c.name].from_call(c) for c in calls]  # noqa: E731
+    printout = str(torchvision.models.resnet18())  # what print(model) shows, pasted into `studytui calc -`
     cases = [
         ("resnet50 @ 3x224x224", lambda: get_model("resnet50"), (3, 224, 224), None),
+        ("pasted resnet18 printout @ 224", lambda: get_model("resnet18"), (3, 224, 224), printout),
         ("40-layer random stack @ 3x64x64", fresh_stack, (3, 64, 64), texts),
         ("same 40 layers @ 3x224x224", fresh_stack, (3, 224, 224), texts),
     ]
     print("Each run starts from the layer definitions and builds fresh objects: the calculator's")
     print("(then arithmetic) vs torch's nn.Modules (then one forward pass with a hook per layer).")
-    print("'from text' also parses the PyTorch syntax with ast.")
+    print("'from text' also parses the PyTorch syntax with ast (for the printout: print(model) read line by line).")
     print(f"{'case':34s} {'analytic':>9s} {'torch+hooks':>12s} {'ratio':>7s} {'from text':>10s} {'ratio':>6s}  same numbers")
     for label, fresh, shape, text in cases:
         def calculate():
@@ -83,7 +87,12 @@ def main() -> None:
         same = shapes == [r.output for r in report.rows] and params == report.params
         t_calc = best_of(calculate, 30)
         t_torch = best_of(lambda: torch_summary(_layers(fresh()), shape), 5)
-        if text:
+        if isinstance(text, str):  # a printout: read it, then the same arithmetic
+            pasted, _ = pasted_report(shape, text)
+            same = same and (pasted.params, pasted.macs, pasted.output) == (report.params, report.macs, report.output)
+            t_text = best_of(lambda: pasted_report(shape, text), 30)
+            text_cols = f"{t_text * 1e3:8.2f}ms {t_torch / t_text:5.0f}x"
+        elif text:
             t_text = best_of(lambda: analyze(shape, text), 30)
             text_cols = f"{t_text * 1e3:8.2f}ms {t_torch / t_text:5.0f}x"
         else:

@@ -37,7 +37,7 @@ from studytui.lab.data import load_data
 from studytui.lab.device import pick_device
 from studytui.lab.plots import plt, smooth
 from studytui.lab.progress import Progress, print_summary
-from studytui.lab.train import accuracy, batch_indices, evaluate, seed_everything
+from studytui.lab.train import accuracy, batch_indices, evaluate, seed_everything, unwrap
 
 
 def small_cnn(width: int, bn: bool, num_classes: int = 10) -> nn.Sequential:
@@ -149,6 +149,7 @@ def main() -> int:
     # 1. the same net at a high LR, without and with BN
     _, losses_plain, acc_plain = train(False, data, dev, args)
     model, losses_bn, acc_bn = train(True, data, dev, args)
+    model = unwrap(model)  # the plain nn.Sequential inside torch.compile's wrapper (--compile)
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(smooth([l if math.isfinite(l) else 10.0 for l in losses_plain]), label=f"without BN (val acc {acc_plain:.3f})")
     ax.plot(smooth(losses_bn), label=f"with BN (val acc {acc_bn:.3f})")

@@ -119,7 +119,7 @@ def train(schedule: str, data, dev, args, out) -> History:
 
                 loss_v, acc_v = loss.item(), accuracy(logits, y)
                 history.log_step(lr=lr, momentum=momentum, loss=loss_v, acc=acc_v)
-                bar.step(loss=loss_v, acc=acc_v, lr=lr, mom=momentum)
+                bar.step(loss=loss_v, acc=acc_v, lr=lr, momentum=momentum)
 
             train_time = time.perf_counter() - start
             val_loss, val_acc = evaluate(model, data.test_x, data.test_y, dev, data.mean, data.std)
@@ -131,7 +131,8 @@ def train(schedule: str, data, dev, args, out) -> History:
                 val_acc=val_acc,
                 time_s=train_time,
             )
-            bar.print(f"{schedule} epoch {epoch}/{args.epochs}: val_loss={val_loss:.4f} val_acc={val_acc:.4f} ({train_time:.1f}s)")
+            bar.epoch(epoch, f"{schedule} epoch {epoch}/{args.epochs}: val_loss={val_loss:.4f} val_acc={val_acc:.4f} ({train_time:.1f}s)",
+                      train_loss=history.epochs[-1]["train_loss"], val_loss=val_loss, val_acc=val_acc)
     history.save(out / f"history_{schedule}.json")
     return history
 

@@ -7,12 +7,15 @@ TUI start without importing torch, sympy or the other subcommands' dependencies.
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 
 import click
 
 from studytui import __version__
 from studytui.errors import StudytuiError
+from studytui.paths import EmptyDbPath
+from studytui.textsafe import clean, clean_line
 
 # command name -> "module:attribute"; the module is imported only when the command runs.
 COMMANDS: dict[str, str] = {
@@ -93,6 +96,13 @@ def _accept_db(command: click.Command) -> click.Command:
     return command
 
 
+def _announce_new_databases() -> None:
+    """Say where a new database is created (a mistyped --db would otherwise start from nothing)."""
+    from studytui.study import store
+
+    store.on_create = lambda path: click.echo(f"creating a new database at {path.resolve()}", err=True)
+
+
 def _not_available(name: str) -> click.Command:
     @click.command(name=name, context_settings={"ignore_unknown_options": True})
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
@@ -119,6 +129,8 @@ def cli(ctx: click.Context, db_path: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["db"] = db_path
+    if ctx.invoked_subcommand is not None:
+        _announce_new_databases()
     if ctx.invoked_subcommand is None:
         try:
             from studytui.tui.app import run_app
@@ -144,7 +156,23 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except StudytuiError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {clean(str(exc))}", err=True)
         sys.exit(1)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # a full disk, a read-only folder, a path through a file...
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(clean_line(f"error: {where}{exc.strerror or exc}"), err=True)
+        sys.exit(1)
+    except sqlite3.Error as exc:
+        click.echo(clean_line(f"error: the database: {exc}"), err=True)
+        sys.exit(1)
+    except EmptyDbPath as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except MemoryError:
+        click.echo("error: out of memory (an input too large to handle)", err=True)
+        sys.exit(1)
+    except RecursionError:
+        click.echo("error: the input is nested too deeply to handle", err=True)
+        sys.exit(1)

@@ -56,20 +56,65 @@ def _node_at(root: yaml.Node, loc: tuple[object, ...]) -> tuple[yaml.Node, bool]
     return node, complete
 
 
-def _duplicate_keys(node: yaml.Node) -> list[tuple[int, str]]:
-    """PyYAML silently keeps the last of two equal keys; we call that an error."""
+def _tree_problems(root: yaml.Node) -> list[tuple[int, str]]:
+    """Duplicate keys (PyYAML silently keeps the last) and aliases, in one linear walk.
+
+    An alias makes two places of the tree share one node; a few nested ones (a "billion laughs"
+    file of 500 bytes) expand to more values than any machine can walk, so studytui files may not
+    use them at all. Each node is visited once, and a shared one is reported instead of walked."""
     found: list[tuple[int, str]] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for k, v in node.value:
-            if k.value in seen:
-                found.append((_line_of(k), f"duplicate key '{k.value}'"))
-            seen.add(k.value)
-            found += _duplicate_keys(v)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            found += _duplicate_keys(item)
-    return found
+    seen_nodes: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            found.append((_line_of(node), "YAML anchors and aliases (&name / *name) are not allowed here; write the value out"))
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    if k.value in keys:
+                        found.append((_line_of(k), f"duplicate key '{k.value}'"))
+                    keys.add(k.value)
+                stack += [k, v]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return sorted(set(found))
+
+
+MAX_DEPTH = 200  # libyaml's composer recurses in C: some 20 000 levels crash the process
+
+
+def _check_depth(path: Path, text: str) -> None:
+    """Refuse absurd nesting before composing. The event pass is only paid for texts with many
+    openers (a deck file has a few hundred)."""
+    if text.count("[") + text.count("{") + text.count("- ") + text.count("? ") < 2000:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlFileError(path, [(event.start_mark.line + 1, f"YAML nested more than {MAX_DEPTH} levels deep")])
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the real parse reports it with its line
+
+
+MAX_YAML_BYTES = 16 * 1024 * 1024  # far above any deck; stops /dev/zero or a runaway import
+
+
+def read_capped(path: Path) -> str:
+    """A YAML file's text; YamlFileError past MAX_YAML_BYTES (read no further), OSError, UnicodeDecodeError."""
+    with open(path, "rb") as f:
+        data = f.read(MAX_YAML_BYTES + 1)
+    if len(data) > MAX_YAML_BYTES:
+        raise YamlFileError(path, [(1, f"the file is larger than {MAX_YAML_BYTES // 2**20} MB; refusing to read it")])
+    return data.decode("utf-8")
 
 
 def _describe(loc: tuple[object, ...]) -> str:
@@ -84,26 +129,38 @@ def parse_yaml(path: Path, text: str | None = None) -> tuple[object, yaml.Node]:
     path = Path(path)
     try:
         if text is None:
-            text = path.read_text(encoding="utf-8")
+            text = read_capped(path)
     except UnicodeDecodeError as exc:
         raise YamlFileError(path, [(1, f"not UTF-8 text ({exc.reason})")]) from None
     except OSError as exc:
         raise YamlFileError(path, [(1, f"cannot read: {exc.strerror}")]) from None
+    if len(text) > MAX_YAML_BYTES:
+        raise YamlFileError(path, [(1, f"the text is larger than {MAX_YAML_BYTES // 2**20} MB; refusing to parse it")])
+    _check_depth(path, text)
     try:
-        # One parse (libyaml when available); the data is built from the same node tree.
+        # One parse (libyaml when available); the data is built from the same node tree, only
+        # after the tree is known to hold no aliases.
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        data = yaml.SafeLoader("").construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise YamlFileError(path, [(line, f"YAML syntax: {exc.problem or exc.context}")]) from None
     except yaml.YAMLError as exc:
         raise YamlFileError(path, [(1, f"YAML: {exc}")]) from None
+    except RecursionError:
+        raise YamlFileError(path, [(1, "YAML: nested too deeply")]) from None
     if root is None:
         raise YamlFileError(path, [(1, "the file is empty")])
-    dups = _duplicate_keys(root)
-    if dups:
-        raise YamlFileError(path, dups)
+    problems = _tree_problems(root)
+    if problems:
+        raise YamlFileError(path, problems)
+    try:
+        data = yaml.SafeLoader("").construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlFileError(path, [(mark.line + 1 if mark else 1, f"YAML: {exc.problem or exc.context}")]) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        raise YamlFileError(path, [(1, f"YAML: {exc}")]) from None
     return data, root
 
 

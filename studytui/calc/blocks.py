@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from studytui.calc.footprint import AxisMap
+from studytui.calc.footprint import FieldTooIrregular
 from studytui.calc.layers import (
-    BatchNorm2d, Conv2d, Layer, LayerError, Maps, ReLU, Shape, _int, build_layer, fmt_shape, register,
+    BatchNorm2d, Conv2d, Layer, LayerError, Maps, ReLU, Shape, _int, build_layer, fmt_shape, identity_maps,
+    register,
 )
 from studytui.calc.spec import Call
 
@@ -37,8 +38,6 @@ def chain_maps(named: list[tuple[str, Layer]], io: list[tuple[Shape, Shape]], st
     return maps
 
 
-def _identity() -> Maps:
-    return (AxisMap.identity(), AxisMap.identity())
 
 
 def _as_layer(value, owner: str) -> Layer:
@@ -62,12 +61,46 @@ class Composite(Layer):
         return sum(layer.params() for layer in self.children())
 
     def explain(self, shape: Shape) -> dict[str, list[str]]:
+        """Step by step through the parts: each layer's numbers, then the total."""
         out = self.output_shape(shape)
-        parts = [f"{name} {layer.params()}" for name, layer in self.named() if layer.params()]
-        return {"shape": [f"{type(self).__name__} turns {fmt_shape(shape)} into {fmt_shape(out)}"],
-                "params": [" + ".join(parts) + f" = {self.params()}" if parts else "no parameters: 0"],
-                "macs": [f"sum of its convs and linears: {self.macs(shape, out)}"],
-                "rf": ["the largest receptive field over its paths"]}
+        steps: dict[str, list[str]] = {"shape": [], "params": [], "macs": [], "rf": []}
+        seen: dict[str, str] = {}
+        for label, layer, a, b in self.parts(shape):
+            key = f"{layer.canonical()} on {fmt_shape(a)}"
+            if key in seen and layer.children():  # a repeated block: say so instead of repeating it
+                for q in ("shape", "params", "macs"):
+                    steps[q].append(f"{label}: the same as {seen[key]}")
+                continue
+            seen[key] = label
+            inner = layer.explain(a)
+            head = f"{label} {layer.canonical()}"
+            steps["shape"].append(f"{head}: {fmt_shape(a)} → {fmt_shape(b)}" if a != b else f"{head}: keeps {fmt_shape(a)}")
+            if a != b:  # how the shape changed: the formula, or the block's own steps
+                steps["shape"] += ["  " + line for line in inner["shape"]]
+            for q, value in (("params", layer.params()), ("macs", layer.macs(a, b))):
+                if value:
+                    steps[q].append(f"{head}: {value:,}")
+                    steps[q] += ["  " + line for line in inner[q]]
+        for q, total in (("params", self.params()), ("macs", self.macs(shape, out))):
+            terms = [f"{v:,}" for v in self._totals(shape, q)]
+            steps[q].append(f"total = {' + '.join(terms)} = {total:,}" if len(terms) > 1 else f"total = {total:,}")
+        steps["shape"].append(f"output: {fmt_shape(out)}")
+        steps["rf"] = ["the largest receptive field over its paths"]
+        return steps
+
+    def parts(self, shape: Shape) -> list[tuple[str, Layer, Shape, Shape]]:
+        """(label, layer, input shape, output shape) of each part, in the order they run."""
+        rows, a = [], shape
+        for name, layer in self.named():
+            b = layer.output_shape(a)
+            rows.append((name, layer, a, b))
+            a = b
+        return rows
+
+    def _totals(self, shape: Shape, quantity: str) -> list[int]:
+        values = [layer.params() if quantity == "params" else layer.macs(a, b)
+                  for _, layer, a, b in self.parts(shape)]
+        return [v for v in values if v]
 
 
 @register
@@ -82,6 +115,10 @@ class Sequential(Composite):
 
     def named(self) -> list[tuple[str, Layer]]:
         return [(str(i), layer) for i, layer in enumerate(self.layers)]
+
+    def parts(self, shape: Shape) -> list[tuple[str, Layer, Shape, Shape]]:
+        _, io = self._walk(shape)
+        return [(f"[{i}]", layer, a, b) for i, (layer, (a, b)) in enumerate(zip(self.layers, io))]
 
     def _walk(self, shape: Shape):
         # Shapes, MACs and maps all need the same walk; a block is immutable, so keep it.
@@ -98,7 +135,7 @@ class Sequential(Composite):
         return sum(layer.macs(a, b) for layer, (a, b) in zip(self.layers, io))
 
     def axis_maps(self, shape: Shape) -> Maps:
-        return self.extend(_identity(), shape)
+        return self.extend(identity_maps(shape), shape)
 
     def extend(self, maps: Maps, shape: Shape) -> Maps:
         _, io = self._walk(shape)
@@ -139,13 +176,44 @@ class ResidualBlock(Composite):
     def output_shape(self, shape: Shape) -> Shape:
         return self._paths(shape)[0]
 
+    def parts(self, shape: Shape) -> list[tuple[str, Layer, Shape, Shape]]:
+        _, pre_io, main_io, short_io, post_io = self._paths(shape)
+        out = []
+        for where, named, io in (("before the add:", self.pre, pre_io), ("main path:", self.main, main_io),
+                                 ("shortcut:", self.shortcut, short_io), ("after the add:", self.post, post_io)):
+            out += [(f"{where} {name}", layer, a, b) for (name, layer), (a, b) in zip(named, io)]
+        return out
+
+    def explain(self, shape: Shape) -> dict[str, list[str]]:
+        steps = super().explain(shape)
+        out = self.output_shape(shape)
+        short_in = self._paths(shape)[1][-1][1] if self.shortcut_taps_pre and self.pre else shape
+        if self.shortcut:
+            why = []
+            if getattr(self, "stride", 1) != 1:
+                why.append(f"stride {self.stride} halves H and W" if self.stride == 2 else f"stride {self.stride}")
+            if short_in[0] != out[0]:
+                why.append(f"channels change {short_in[0]} → {out[0]}")
+            note = (f"shortcut: a projection (1x1 conv{' + BN' if len(self.shortcut) > 1 else ''}) because "
+                    f"{' and '.join(why) or 'the shapes differ'}; its parameters count")
+        else:
+            note = f"shortcut: the identity (the input {fmt_shape(short_in)} already has the output shape): no parameters"
+        expand = (f"expansion ×{self.expansion}: the last 1x1 conv gives planes·{self.expansion} = "
+                  f"{out[0]} channels" if self.expansion != 1 else "")
+        for q in ("shape", "params"):
+            steps[q].insert(0, note)
+            if expand:
+                steps[q].insert(0, expand)
+        steps["shape"].insert(-1, f"add: main path {fmt_shape(out)} + shortcut {fmt_shape(out)} (shapes must match)")
+        return steps
+
     def macs(self, shape: Shape, out: Shape) -> int:
         _, *ios = self._paths(shape)
         lists = (self.pre, self.main, self.shortcut, self.post)
         return sum(l.macs(a, b) for named, io in zip(lists, ios) for (_, l), (a, b) in zip(named, io))
 
     def axis_maps(self, shape: Shape) -> Maps:
-        return self.extend(_identity(), shape)
+        return self.extend(identity_maps(shape), shape)
 
     def extend(self, maps: Maps, shape: Shape) -> Maps:
         # Each path is extended from the running map layer by layer, so every step composes
@@ -158,7 +226,10 @@ class ResidualBlock(Composite):
         short = chain_maps(self.shortcut, short_io, pre if self.shortcut_taps_pre else maps)
         if main is None or short is None:
             return None
-        both = (main[0].union(short[0]), main[1].union(short[1]))
+        try:
+            both = tuple(m.union(s) for m, s in zip(main, short))
+        except FieldTooIrregular as exc:
+            raise LayerError(f"receptive field not computable: {exc}") from None
         if None in both:
             return None
         return chain_maps(self.post, post_io, both)

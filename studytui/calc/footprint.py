@@ -17,6 +17,18 @@ from fractions import Fraction
 from math import gcd
 
 Interval = tuple[int, int] | None  # None: the unit depends on no input pixel
+MAX_PERIOD = 4096  # output phases a map may hold; beyond it the answer is refused, not computed slowly
+
+
+class FieldTooIrregular(ValueError):
+    """The stack's output grid repeats too rarely (co-prime strides of transposed convs)."""
+
+
+def _bounded(period: int) -> int:
+    if period > MAX_PERIOD:
+        raise FieldTooIrregular(f"its output units repeat their receptive fields only every {period:,} "
+                                f"pixels (more than {MAX_PERIOD:,} phases to compute)")
+    return period
 
 
 class AxisMap(NamedTuple):  # a tuple: cheap to build, immutable
@@ -41,6 +53,7 @@ class AxisMap(NamedTuple):  # a tuple: cheap to build, immutable
     @staticmethod
     def transposed(kernel: int, stride: int, padding: int, dilation: int = 1) -> "AxisMap":
         """A transposed conv: output o = i*s - p + j*d receives input i for each kernel tap j."""
+        _bounded(stride)
         phases = []
         for r in range(stride):
             phases.append(tuple(sorted((r + padding - j * dilation) // stride for j in range(kernel)
@@ -76,7 +89,7 @@ class AxisMap(NamedTuple):  # a tuple: cheap to build, immutable
                 return AxisMap(1, m * layer.step, (None,), (None,))
             return AxisMap(1, m * layer.step, (m * layer.lo[0] + l1,), (m * layer.hi[0] + h1,))
         t = self.period // gcd(layer.step, self.period)
-        period = layer.period * t
+        period = _bounded(layer.period * t)
         step = self.step * layer.step * t // self.period
         lo, hi = [], []
         for r in range(period):
@@ -91,7 +104,7 @@ class AxisMap(NamedTuple):  # a tuple: cheap to build, immutable
         """Both paths summed: the bounding interval of their reads. None if jumps differ."""
         if self.step * other.period != other.step * self.period:
             return None
-        period = self.period * other.period // gcd(self.period, other.period)
+        period = _bounded(self.period * other.period // gcd(self.period, other.period))
         step = self.step * period // self.period
         lo, hi = [], []
         for r in range(period):

@@ -17,11 +17,11 @@ import math
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
-from studytui.calc.footprint import AxisMap
+from studytui.calc.footprint import AxisMap, FieldTooIrregular
 from studytui.errors import SpecError
 
 Shape = tuple[int, ...]
-Maps = tuple[AxisMap, AxisMap] | None  # per-axis receptive-field maps; None: not spatial
+Maps = tuple[AxisMap, ...] | None  # one receptive-field map per spatial axis (H, W or L); None: not spatial
 
 
 class LayerError(SpecError):
@@ -34,6 +34,11 @@ REGISTRY: dict[str, type["Layer"]] = {}
 def register(cls: type["Layer"]) -> type["Layer"]:
     REGISTRY[cls.__name__] = cls
     return cls
+
+
+def identity_maps(shape: Shape) -> Maps:
+    """The maps of no layer at all: one per spatial axis of a C x H x W or C x L input."""
+    return tuple(AxisMap.identity() for _ in shape[1:]) if len(shape) in (2, 3) else None
 
 
 def fmt_shape(shape: Shape) -> str:
@@ -136,7 +141,7 @@ class Layer:
 
     def axis_maps(self, shape: Shape) -> Maps:
         """Receptive-field maps of this layer for input `shape` (None: not spatial any more)."""
-        return (AxisMap.identity(), AxisMap.identity()) if self.spatial else None
+        return identity_maps(shape) if self.spatial else None
 
     def extend(self, maps: Maps, shape: Shape) -> Maps:
         """The stack's receptive-field maps after this layer, given the maps before it."""
@@ -144,13 +149,16 @@ class Layer:
             return None
         if self.spatial and type(self).axis_maps is Layer.axis_maps:
             return maps  # pointwise (activations, BN, dropout): the field does not change
-        step = self.__dict__.get("_step")
-        if step is None or step[0] != shape:  # a layer's own map depends on the input at most
-            step = (shape, self.axis_maps(shape))
-            self._step = step
-        if step[1] is None:
-            return None
-        return (maps[0].then(step[1][0]), maps[1].then(step[1][1]))
+        try:
+            step = self.__dict__.get("_step")
+            if step is None or step[0] != shape:  # a layer's own map depends on the input at most
+                step = (shape, self.axis_maps(shape))
+                self._step = step
+            if step[1] is None:
+                return None
+            return tuple(before.then(own) for before, own in zip(maps, step[1]))
+        except FieldTooIrregular as exc:
+            raise LayerError(f"receptive field not computable: {exc}") from None
 
     def explain(self, shape: Shape) -> dict[str, list[str]]:
         """Worked steps per quantity ("shape", "params", "macs", "rf") for drills."""
@@ -537,6 +545,20 @@ class AdaptiveMaxPool2d(_Adaptive):
 # ---------------------------------------------------------------------------------------
 # Normalization, activations, regularization
 # ---------------------------------------------------------------------------------------
+def norm_torch_kwargs(layer: "Layer") -> dict:
+    """A norm's twin arguments; `bias` only when it is not the default (older torch lacks it)."""
+    kwargs = {f.name: getattr(layer, f.name) for f in fields(layer)}
+    if kwargs.get("bias", True) is True:
+        kwargs.pop("bias", None)
+    return kwargs
+
+
+def affine_steps(channels: int, bias: bool, total: int) -> str:
+    if bias:
+        return f"γ and β per channel: 2·{channels} = {total}"
+    return f"γ per channel (bias=False: no β): {channels} = {total}"
+
+
 @register
 @dataclass(eq=False)
 class BatchNorm2d(Layer):
@@ -545,11 +567,16 @@ class BatchNorm2d(Layer):
     momentum: float | None = 0.1
     affine: bool = True
     track_running_stats: bool = True
+    bias: bool = dataclasses.field(default=True, kw_only=True)  # torch >= 2.6: β can be left out
 
     def validate(self) -> None:
         _int(self.num_features, "num_features", "BatchNorm2d")
         _flag(self.affine, "affine", "BatchNorm2d")
         _flag(self.track_running_stats, "track_running_stats", "BatchNorm2d")
+        _flag(self.bias, "bias", "BatchNorm2d")
+
+    def torch_kwargs(self) -> dict:
+        return norm_torch_kwargs(self)
 
     def output_shape(self, shape: Shape) -> Shape:
         c, _, _ = _need_image(shape, "BatchNorm2d")
@@ -558,11 +585,11 @@ class BatchNorm2d(Layer):
         return shape
 
     def params(self) -> int:
-        return 2 * self.num_features if self.affine else 0
+        return (2 if self.bias else 1) * self.num_features if self.affine else 0
 
     def explain(self, shape: Shape) -> dict[str, list[str]]:
         steps = super().explain(shape)
-        steps["params"] = ([f"γ and β per channel: 2·{self.num_features} = {self.params()}"] if self.affine
+        steps["params"] = ([affine_steps(self.num_features, self.bias, self.params())] if self.affine
                            else ["affine=False: no γ, β: 0"])
         if self.track_running_stats:
             steps["params"].append(f"running mean/var ({2 * self.num_features} numbers) are buffers, not parameters")
@@ -629,6 +656,102 @@ class Tanh(_Pointwise):
 @register
 @dataclass(eq=False)
 class Identity(_Pointwise):
+    pass
+
+
+@register
+@dataclass(eq=False)
+class ReLU6(_Pointwise):
+    inplace: bool = False
+
+
+@register
+@dataclass(eq=False)
+class ELU(_Pointwise):
+    alpha: float = 1.0
+    inplace: bool = False
+
+
+@register
+@dataclass(eq=False)
+class Hardswish(_Pointwise):
+    inplace: bool = False
+
+
+@register
+@dataclass(eq=False)
+class Mish(_Pointwise):
+    inplace: bool = False
+
+
+@register
+@dataclass(eq=False)
+class PReLU(_Pointwise):
+    """One learnable slope, or one per channel (dim 1 of the batched input)."""
+
+    num_parameters: int = 1
+    init: float = 0.25
+
+    def validate(self) -> None:
+        _int(self.num_parameters, "num_parameters", "PReLU", minimum=0)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        channels = shape[0]  # dim 1 of the batched input is the channel (or feature) dim
+        if self.num_parameters != 1 and self.num_parameters != channels:
+            raise LayerError(f"PReLU: {self.num_parameters} slopes need {self.num_parameters} channels, gets {channels}")
+        return shape
+
+    def params(self) -> int:
+        return self.num_parameters
+
+    def explain(self, shape: Shape) -> dict[str, list[str]]:
+        steps = super().explain(shape)
+        steps["params"] = [f"one learnable slope per {'channel' if self.num_parameters > 1 else 'layer'}: {self.params()}"]
+        return steps
+
+
+@dataclass(eq=False)
+class _SoftmaxLike(Layer):
+    """Softmax along `dim`: same shape; over a spatial dim every unit reads the whole axis."""
+
+    dim: int | None = None
+
+    def validate(self) -> None:
+        if self.dim is not None:
+            _int(self.dim, "dim", type(self).__name__, minimum=-99)
+
+    def _dim(self, shape: Shape) -> int:
+        rank = len(shape) + 1  # with the batch
+        if self.dim is None:  # torch's implicit choice (with a deprecation warning)
+            return 0 if rank in (0, 1, 3) else 1
+        if not -rank <= self.dim < rank:
+            raise LayerError(f"{type(self).__name__}: dim {self.dim} is out of range for a {rank}-D batch")
+        return self.dim % rank
+
+    def output_shape(self, shape: Shape) -> Shape:
+        self._dim(shape)
+        return shape
+
+    def extend(self, maps: Maps, shape: Shape) -> Maps:
+        if maps is None or self._dim(shape) >= 2:  # normalising over H, W or L mixes whole rows
+            return None
+        return maps
+
+    def explain(self, shape: Shape) -> dict[str, list[str]]:
+        steps = super().explain(shape)
+        steps["rf"] = ["softmax over channels keeps the receptive field; over a spatial axis it ends it"]
+        return steps
+
+
+@register
+@dataclass(eq=False)
+class Softmax(_SoftmaxLike):
+    pass
+
+
+@register
+@dataclass(eq=False)
+class LogSoftmax(_SoftmaxLike):
     pass
 
 

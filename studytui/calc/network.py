@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-import studytui.calc.blocks  # noqa: F401  (registers Sequential, Residual and the blocks)
-from studytui.calc.footprint import AxisMap
-from studytui.calc.layers import Layer, LayerError, Maps, Shape, build_layer
+# Importing a layer module registers its layer kinds (see layers.register).
+import studytui.calc.blocks  # noqa: F401  (Sequential, Residual and the residual blocks)
+import studytui.calc.norms  # noqa: F401  (GroupNorm, LayerNorm, InstanceNorm2d)
+import studytui.calc.resample  # noqa: F401  (Upsample, padding layers, Unflatten)
+import studytui.calc.seq1d  # noqa: F401  (Conv1d, MaxPool1d, AvgPool1d)
+from studytui.calc.layers import Layer, LayerError, Maps, Shape, build_layer, identity_maps
+from studytui.calc.paste import read_pasted, with_assumed_flatten
 from studytui.calc.spec import Call, parse_call, parse_shape
 from studytui.errors import ShapeError, SpecError
 
@@ -26,12 +30,12 @@ class Row:
     maps: Maps  # cumulative receptive-field maps up to this layer's output; None if not spatial
 
     @property
-    def rf(self) -> tuple[int, int] | None:
-        return None if self.maps is None else (self.maps[0].size, self.maps[1].size)
+    def rf(self) -> tuple[int, ...] | None:
+        return None if self.maps is None else tuple(m.size for m in self.maps)
 
     @property
     def jump(self) -> tuple[Fraction, Fraction] | None:
-        return None if self.maps is None else (self.maps[0].jump, self.maps[1].jump)
+        return None if self.maps is None else tuple(m.jump for m in self.maps)
 
 
 @dataclass
@@ -55,7 +59,7 @@ class Report:
         return next((r for r in reversed(self.rows) if r.maps is not None), None)
 
     @property
-    def rf(self) -> tuple[int, int] | None:
+    def rf(self) -> tuple[int, ...] | None:
         row = self._last_spatial()
         return row.rf if row else None
 
@@ -105,9 +109,9 @@ def analyze(input_shape, layers, names: list[str] | None = None) -> Report:
     """
     shape = parse_shape(input_shape) if not isinstance(input_shape, tuple) else input_shape
     report = Report(input=shape)
-    maps: Maps = (AxisMap.identity(), AxisMap.identity()) if len(shape) == 3 else None
+    maps: Maps = identity_maps(shape)
     for i, item in enumerate(layers):
-        label = names[i] if names else (item if isinstance(item, str) else None)
+        label = names[i] if names else None
         try:
             layer = to_layer(item)
         except SpecError as exc:
@@ -115,9 +119,9 @@ def analyze(input_shape, layers, names: list[str] | None = None) -> Report:
         name = label or layer.name
         try:
             out = layer.output_shape(shape)
+            maps = layer.extend(maps, shape)
         except LayerError as exc:
             raise ShapeError(f"layer {i + 1} ({name}){_verb(exc)}") from None
-        maps = layer.extend(maps, shape)
         report.rows.append(Row(i, name, layer, shape, out, layer.params(), layer.macs(shape, out), maps))
         shape = out
     return report
@@ -127,3 +131,21 @@ def _verb(exc: Exception) -> str:
     # "expects 32 input channels, gets 16" reads well after the layer name; others after a colon.
     msg = str(exc)
     return f" {msg}" if msg.startswith(("expects", "needs")) else f": {msg}"
+
+
+def pasted_report(input_shape, text: str) -> tuple[Report, list[str]]:
+    """The report of pasted text (print(model) output or PyTorch code), and notes on what was assumed.
+
+    Row names are the printed attribute names (`conv1`, `layer1`) where there are any; a Linear
+    that meets a spatial input of exactly its size gets the flatten that forward() must do.
+    """
+    shape = parse_shape(input_shape) if not isinstance(input_shape, tuple) else input_shape
+    pasted = with_assumed_flatten(shape, read_pasted(text), lambda s, layer: layer.output_shape(s))
+    names = [_row_name(name, layer) for name, layer in pasted.rows]
+    return analyze(shape, pasted.layers, names=names), pasted.notes
+
+
+def _row_name(name: str, layer: Layer) -> str:
+    if not name or name.isdigit():
+        return layer.name
+    return name if layer.children() else f"{name}: {layer.canonical()}"

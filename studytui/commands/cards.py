@@ -8,13 +8,9 @@ import json
 import click
 
 from studytui.errors import StudytuiError
+from studytui.words import fit, plural
 
 QUESTION_WIDTH = 60
-
-
-def fit(text: str, width: int) -> str:
-    """One line, cut with an ellipsis when longer than `width`."""
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 @click.command()
@@ -53,4 +49,4 @@ def cards(ctx: click.Context, suspended: bool, buried: bool, flagged: bool, leec
         marks = ",".join(r.marks) or "-"
         click.echo(f"{fit(clean_line(r.card_id), id_width):<{id_width}}  {marks:<18}  "
                    f"{fit(clean_line(r.question), QUESTION_WIDTH)}")
-    click.echo(f"{len(rows)} card{'s' * (len(rows) != 1)} ({wanted.describe()})", err=True)
+    click.echo(f"{plural(len(rows), 'card')} ({wanted.describe()})", err=True)

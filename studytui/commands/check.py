@@ -1,4 +1,5 @@
-"""`studytui check [PATH ...]`: validate topic files (cards/) and drill families (drills/).
+"""`studytui check [PATH ...]`: validate topic files (cards/) and drill families (drills/), and
+recompute every card's numeric `check` with the calculator (torch is not needed here).
 
 Every problem is printed as `file:line: message`; the exit code is 1 if there was any. A path
 is a drill file when it sits in a directory named `drills`, a card file otherwise.
@@ -11,6 +12,7 @@ from pathlib import Path
 import click
 
 from studytui.errors import StudytuiError
+from studytui.textsafe import clean
 
 
 def _split_paths(paths: tuple[str, ...]) -> tuple[list[Path], list[Path], list[str]]:
@@ -68,10 +70,13 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     card_files, drill_files, problems = _split_paths(paths)
     deck, deck_problems = load_deck(files=card_files)
     problems += [str(p) for p in deck_problems]
+    from studytui.study.claims import claim_problems
+
+    problems += claim_problems(card_files)  # each card's numeric `check`, by the calculator
     drill_problems, note = _check_drills(drill_files)
     problems += drill_problems
     for line in problems:
-        click.echo(line)
+        click.echo(clean(line))  # keys, paths and values are the file's, not ours: no escapes reach the terminal
     if note:
         click.echo(note, err=True)
     if problems:
@@ -79,4 +84,7 @@ def check(ctx: click.Context, paths: tuple[str, ...]) -> None:
         # SystemExit, not ctx.exit: cli.main runs click with standalone_mode=False, which turns
         # ctx.exit(1) into a return value that is then dropped (exit status 0).
         raise SystemExit(1)
-    click.echo(f"ok: {len(deck.cards)} cards in {len(deck.topics)} topics, {len(drill_files)} drill files")
+    from studytui.words import plural
+
+    click.echo(f"ok: {plural(len(deck.cards), 'card')} in {plural(len(deck.topics), 'topic')}, "
+               f"{plural(len(drill_files), 'drill file')}")

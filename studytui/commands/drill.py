@@ -1,8 +1,9 @@
 """`studytui drill`: generated shape, parameter, receptive-field and MAC problems.
 
 --json prints the problems with their answers; --plain asks them one per line on stdin; by
-default the TUI's drill screen opens (plain mode when not on a terminal). Plain mode only
-prints: attempts are recorded by the TUI.
+default the TUI's drill screen opens (plain mode when not on a terminal). Plain mode records
+each graded attempt in the study database, as the TUI does (drill statistics and the drill's
+schedule); an empty or unreadable answer is not graded: it is asked again ("skip" moves on).
 """
 
 from __future__ import annotations
@@ -17,18 +18,54 @@ import click
 from studytui.drills.families import KINDS
 
 
+DEFAULT_COUNT = 10
+SKIP_WORDS = ("skip", "s", "?")
+
+
+class AttemptLog:
+    """Saves plain-mode attempts to the study database, opened at the first answer (so the first
+    problem is on screen at once). A database that cannot be opened is said once; drilling goes on."""
+
+    def __init__(self, db_path: str | None):
+        self.db_path = db_path
+        self.session = None
+        self.failed = False
+
+    def record(self, problem, correct: bool, typed: str) -> None:
+        from studytui.errors import StudytuiError
+
+        if self.failed:
+            return
+        try:
+            if self.session is None:
+                from studytui.study.scheduler import StudySession
+
+                self.session = StudySession.open(self.db_path)
+            generated = problem.source == "generated"  # worked problems count in the stats only
+            self.session.record_drill(problem.family, problem.level, correct, typed=typed,
+                                      seed=problem.seed if generated else None, schedule=generated)
+        except StudytuiError as exc:
+            self.failed = True
+            click.echo(f"note: attempts are not being saved ({exc})", err=True)
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+
 @click.command()
 @click.argument("kind", type=click.Choice(KINDS))
-@click.option("--count", "-n", type=click.IntRange(1, 10_000), default=10, show_default=True,
-              help="How many problems.")
+@click.option("--count", "-n", type=click.IntRange(1, 10_000), default=None,
+              help="How many problems [default: 10; every worked problem with --worked].")
 @click.option("--seed", type=int, default=None, help="Seed (same seed, same problems); random if not given.")
 @click.option("--level", type=click.IntRange(1, 3), default=1, show_default=True,
-              help="1: one layer; 2: short stacks; 3: dilation, groups, transposed convs, blocks, networks.")
+              help="1: one layer (rf: 2-4 plain windows, since one window's field is its kernel); "
+                   "2: short stacks; 3: dilation, groups, transposed convs, blocks, networks.")
 @click.option("--plain", is_flag=True, help="Line mode: one answer per line on stdin.")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems with answers as JSON.")
 @click.option("--worked", is_flag=True, help="The fixed worked problems from the study material instead.")
 @click.pass_context
-def drill(ctx: click.Context, kind: str, count: int, seed: int | None, level: int, plain: bool,
+def drill(ctx: click.Context, kind: str, count: int | None, seed: int | None, level: int, plain: bool,
           as_json: bool, worked: bool) -> None:
     """Drill KIND problems: shapes, params, rf, macs or mixed.
 
@@ -40,6 +77,8 @@ def drill(ctx: click.Context, kind: str, count: int, seed: int | None, level: in
     if plain and as_json:
         raise StudytuiError("choose one of --plain and --json")
     chosen_seed = seed if seed is not None else random.SystemRandom().randrange(1_000_000)
+    if count is None:
+        count = 10_000 if worked else DEFAULT_COUNT  # --worked: all of them unless told otherwise
     if as_json:
         click.echo(json.dumps([p.to_json() for p in _problems(kind, level, chosen_seed, count, worked)],
                               indent=1, ensure_ascii=False))
@@ -49,7 +88,7 @@ def drill(ctx: click.Context, kind: str, count: int, seed: int | None, level: in
 
         run_app(db_path=(ctx.obj or {}).get("db"), screen="drill", kind=kind, level=level, seed=chosen_seed)
         return
-    _plain(kind, level, chosen_seed, count, worked)
+    _plain(kind, level, chosen_seed, count, worked, AttemptLog((ctx.obj or {}).get("db")))
 
 
 def _tui_available() -> bool:
@@ -72,36 +111,58 @@ def _problems(kind: str, level: int, seed: int, count: int, worked: bool):
         yield problem(kind, level, seed, i)
 
 
-def _plain(kind: str, level: int, seed: int, count: int, worked: bool) -> None:
-    from studytui.drills.check import check_answer
+MAX_ANSWER = 4096
 
-    if worked:
-        click.echo(f"worked problems from the study material ({kind})")
-    else:
-        click.echo(f"drill {kind}, level {level}, seed {seed} "
-                   f"(replay: studytui drill {kind} --level {level} --seed {seed})")
+
+def _plain(kind: str, level: int, seed: int, count: int, worked: bool, log: AttemptLog) -> None:
+    from studytui.drills.check import check_answer
+    from studytui.errors import StudytuiError
+
     if worked:
         from studytui.drills.generate import worked_problems
 
+        click.echo(f"worked problems from the study material ({kind})")
         count = min(count, len(worked_problems(kind)))
+    else:
+        click.echo(f"drill {kind}, level {level}, seed {seed} "
+                   f"(replay: studytui drill {kind} --level {level} --seed {seed})")
+    # A person at a terminal gets a prompt; piped input gets verdict lines that start
+    # with "correct"/"incorrect" (the CLI contract), so no prompt is printed in front.
+    interactive = sys.stdin.isatty()
     answered = right = 0
-    for i, problem in enumerate(_problems(kind, level, seed, count, worked)):
-        click.echo("")
-        click.echo(f"problem {i + 1}/{count} [{problem.id}]")
-        click.echo(problem.prompt)
-        # A person at a terminal gets a prompt; piped input gets verdict lines that start
-        # with "correct"/"incorrect" (the CLI contract), so no prompt is printed in front.
-        interactive = sys.stdin.isatty()
-        if interactive:
-            click.echo("answer> ", nl=False)
-        line = sys.stdin.readline()
-        if not line:
-            if interactive:
-                click.echo("")
-            break
-        feedback = check_answer(problem, line.strip())
-        answered += 1
-        right += feedback.correct
-        for text in feedback.lines():
-            click.echo(text)
+    try:
+        for i, problem in enumerate(_problems(kind, level, seed, count, worked)):
+            click.echo("")
+            click.echo(f"problem {i + 1}/{count} [{problem.id}]")
+            click.echo(problem.prompt)
+            while True:  # until a readable answer, a skip, or the end of the input
+                if interactive:
+                    click.echo("answer> ", nl=False)
+                line = sys.stdin.readline(MAX_ANSWER + 1)  # bounded: `< /dev/zero` has no newline
+                if len(line) > MAX_ANSWER and not line.endswith("\n"):
+                    raise StudytuiError(f"an answer line is longer than {MAX_ANSWER} characters; stopping")
+                if not line:
+                    if interactive:
+                        click.echo("")
+                    click.echo(f"score: {right}/{answered}")
+                    return
+                typed = line.strip()
+                if typed.lower() in SKIP_WORDS:
+                    click.echo(f"skipped: expected {problem.answer_text}")
+                    break
+                if not typed:
+                    click.echo("no answer given: type one (or skip)")
+                    continue
+                feedback = check_answer(problem, typed)
+                if feedback.error:  # a typo is not a wrong answer: ask again, as the TUI does
+                    click.echo(f"could not read that as an answer ({feedback.error}); try again (or skip)")
+                    continue
+                answered += 1
+                right += feedback.correct
+                for text in feedback.lines():
+                    click.echo(text)
+                log.record(problem, feedback.correct, typed)
+                break
+    finally:
+        log.close()
     click.echo(f"score: {right}/{answered}")

@@ -14,7 +14,13 @@ import click
 @click.pass_context
 def exam(ctx: click.Context, minutes: float, questions: int, seed: int | None) -> None:
     """A timed mock exam mixing self-graded cards and auto-graded drills, scored per topic."""
+    import math
+
+    from studytui.errors import StudytuiError
     from studytui.tui.app import run_app
+
+    if not math.isfinite(minutes):  # FloatRange lets nan through
+        raise StudytuiError(f"--minutes must be a number between 0.5 and 600, not {minutes}")
 
     db = (ctx.obj or {}).get("db")
     run_app(db_path=db, screen="exam", minutes=minutes, questions=questions, seed=seed)

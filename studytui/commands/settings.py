@@ -10,18 +10,23 @@ from datetime import timedelta
 import click
 
 from studytui.errors import StudytuiError
+from studytui.textsafe import clean_line
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_STEP_S = 365 * 86400
 
 
 def parse_steps(text: str) -> tuple[timedelta, ...]:
     """"1m,10m" -> (1 minute, 10 minutes); units s, m, h, d."""
     steps = []
     for part in filter(None, (p.strip() for p in text.split(","))):
-        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd])", part)
+        match = re.fullmatch(r"(\d{1,12}(?:\.\d{1,6})?)\s*([smhd])", part)
         if not match:
-            raise StudytuiError(f"learning step {part!r} must look like 1m, 10m, 1h or 1d")
-        steps.append(timedelta(seconds=float(match[1]) * UNITS[match[2]]))
+            raise StudytuiError(f"learning step {clean_line(part)!r} must look like 1m, 10m, 1h or 1d")
+        seconds = float(match[1]) * UNITS[match[2]]
+        if not 1 <= seconds <= MAX_STEP_S:  # checked before timedelta(), which overflows first
+            raise StudytuiError(f"learning step {part} must be between 1s and 365d")
+        steps.append(timedelta(seconds=seconds))
     if not steps:
         raise StudytuiError("give at least one learning step, e.g. 1m,10m")
     return tuple(steps)
@@ -58,6 +63,8 @@ def settings(ctx: click.Context, retention: float | None, new_per_day: int | Non
             ("reviews_per_day", reviews_per_day), ("leech_lapses", leech_lapses),
             ("learning_steps", parse_steps(learning_steps) if learning_steps else None)) if value is not None}
         current = session.settings
+        if session.settings_problem:
+            click.echo(f"warning: {session.settings_problem}", err=True)
         if changes:
             current = dataclasses.replace(current, **changes)  # validates (one-line errors)
             session.save_settings(current)

@@ -25,13 +25,19 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 def _print_tables(data: dict) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     retention = "-" if data["retention"] is None else f"{data['retention']:.0%}"
+    console.print(Text(f"database: {data['db']}", style="dim"))
     console.print(
         f"[bold]{data['cards']}[/] cards, [bold]{data['due']}[/] due now, [bold]{data['new']}[/] new; "
         f"{data['reviews']} reviews logged ({data['reviews_today']} today); retention {retention}"
     )
+    if data.get("new_today"):
+        budget = data["new_today"]
+        console.print(f"new cards today: {budget['studied']} of {budget['limit']} studied, "
+                      f"{budget['available']} more available now")
     table = Table(title="Topics")
     for col in ("topic", "total", "new", "learning", "due", "learned", "suspended"):
         table.add_column(col, justify="left" if col == "topic" else "right")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Callable, Iterator
 
-from studytui.calc.blocks import ResidualBlock, Sequential
+from studytui.calc.blocks import ResidualBlock, Sequential, _StandardBlock
 from studytui.calc.layers import (
     AdaptiveAvgPool2d, AdaptiveMaxPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Flatten,
     Linear, _pool_out, _Pointwise, _Pool,
@@ -73,12 +73,19 @@ def _shape_candidates(p: Problem) -> Iterator[Candidate]:
         else:
             yield (w, c, h), ("order: that is C×H×W (channels first); this question asks H×W×C "
                               "(channels last)")
+        if h != w:
+            yield (c, w, h), "height and width swapped: the shape is written with height before width"
     yield (1, *truth), "batch dimension included: the shape asked for leaves the batch out"
     for row in p.report.rows:
         if row.index != target.index and tuple(row.output) != truth:
             yield tuple(row.output), f"that is the output of layer {row.index + 1} ({row.name}), not the layer asked about"
     if tuple(p.report.input) != truth:
         yield tuple(p.report.input), "that is the input shape: follow it through the layers"
+    last_blocks = residual_blocks(target.layer)
+    if last_blocks and last_blocks[-1].expansion != 1 and len(truth) == 3:
+        b = last_blocks[-1]
+        yield (truth[0] // b.expansion, *truth[1:]), \
+            f"the ×{b.expansion} expansion forgotten: a bottleneck outputs planes·{b.expansion} = {truth[0]} channels"
     for rule, message in SHAPE_RULES.items():
         yield _shape_under(p, rule), message
 
@@ -181,6 +188,10 @@ def _rf_candidates(p: Problem) -> Iterator[Candidate]:
     truth = tuple(p.answer)
     if truth[0] != truth[1]:
         yield (truth[1], truth[0]), "height and width swapped: the answer is height×width"
+        one = (f"one number for a field that is not square: it is {truth[0]}x{truth[1]} (height x width), "
+               "because the kernels or strides differ along the two axes")
+        yield (truth[0], truth[0]), one
+        yield (truth[1], truth[1]), one
     for row in p.report.rows:
         if row.rf is not None and row.index != p.row.index and tuple(row.rf) != truth:
             yield tuple(row.rf), f"that is the receptive field after layer {row.index + 1} ({row.name})"
@@ -247,7 +258,8 @@ def _params_candidates(p: Problem) -> Iterator[Candidate]:
         "batch norm left out: it learns γ and β, 2 parameters per channel"
     yield truth + _sum_over_leaves(p, _groups_extra_params), \
         "groups ignored: each filter only sees in_channels/groups input channels"
-    yield truth - bias_total + _sum_over_leaves(p, _groups_extra_params) if bias_total else None, \
+    groups_extra = _sum_over_leaves(p, _groups_extra_params)
+    yield truth - bias_total + groups_extra if bias_total and groups_extra else None, \
         "groups ignored and bias forgotten"
     yield truth + _sum_over_leaves(p, _kernel_once_delta), \
         "kernel area counted as k instead of kh·kw"
@@ -256,7 +268,45 @@ def _params_candidates(p: Problem) -> Iterator[Candidate]:
         "kernel size left out: each filter has (in_channels/groups)·kh·kw weights"
     shortcut = sum(l.params() for row in _scope(p) for l in shortcut_leaves(row.layer))
     yield truth - shortcut, "the projection shortcut (1x1 conv + batch norm) was left out"
+    blocks = [b for row in _scope(p) for b in residual_blocks(row.layer)]
+    identity = [b for b in blocks if isinstance(b, _StandardBlock) and not b.shortcut]
+    yield (truth + sum(_projection_params(b) for b in identity) if identity else None), \
+        ("a projection shortcut counted where the shortcut is the identity: input and output already "
+         "have the same shape, so nothing is learned there")
+    expanded = [b for b in blocks if isinstance(b, _StandardBlock) and b.expansion != 1]
+    yield (truth + sum(_unexpanded(b).params() - b.params() for b in expanded) if expanded else None), \
+        "the ×4 expansion forgotten: a bottleneck's last 1x1 conv (and its shortcut) outputs planes·4 channels"
     yield from _other_scope(p, lambda row: row.params, p.report.params)
+    yield from _rounded(truth)
+
+
+def _rounded(truth: int) -> Iterator[Candidate]:
+    """The exact count rounded to 1-3 significant digits (2.3k for 2,304; 1.06M for 1,064,960)."""
+    digits = len(str(abs(truth)))
+    for keep in (3, 2, 1):
+        if digits > keep:
+            rounded = round(truth, keep - digits)
+            yield rounded, (f"rounded: {rounded:,} is {truth:,} to {keep} significant digit{'s' * (keep > 1)}; "
+                            "counts are exact, so give every digit (k and M only when they are exact)")
+
+
+def residual_blocks(layer) -> list[ResidualBlock]:
+    """The residual blocks inside `layer` (itself included)."""
+    if isinstance(layer, Sequential):
+        return [b for child in layer.layers for b in residual_blocks(child)]
+    return [layer] if isinstance(layer, ResidualBlock) else []
+
+
+def _projection_params(block: _StandardBlock) -> int:
+    """What a 1x1 conv (+ BN when the block family has one) shortcut would have had."""
+    out = block.out_planes
+    return block.in_planes * out + (2 * out if not block.shortcut_taps_pre and not block.pre else 0)
+
+
+def _unexpanded(block: _StandardBlock) -> _StandardBlock:
+    """The same block with planes output channels instead of planes·expansion."""
+    cls = type(f"Unexpanded{type(block).__name__}", (type(block),), {"expansion": 1})
+    return cls(block.in_planes, block.planes, block.stride)
 
 
 def _groups_extra_params(l) -> int:
@@ -353,6 +403,7 @@ MAC_RULES = {
 def _macs_candidates(p: Problem) -> Iterator[Candidate]:
     truth = p.answer
     yield 2 * truth, "that is FLOPs: one multiply-accumulate counts as 2 FLOPs (a multiply and an add)"
+    yield from _rounded(truth)
     if truth % 2 == 0:
         yield truth // 2, "halved: MACs are already FLOPs/2, do not divide again"
     for rule, message in MAC_RULES.items():

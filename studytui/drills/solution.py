@@ -136,7 +136,8 @@ def _rf_steps(p: Problem, rows) -> list[str]:
             else:
                 steps.append(f"{_label(row)}: height {parts[0]}; width {parts[1]}")
         elif (chain := _leaf_chain(row.layer, prev_r, prev_j)) and chain[1] == (r, j):
-            steps.append(f"{_label(row)}: along its main path " + "; ".join(chain[0]))
+            steps.append(f"{_label(row)}: along its main path " + "; ".join(chain[0])
+                         + " (the shortcut reads a smaller window, so the main path sets the block's field)")
         else:
             how = row.layer.explain(row.input)["rf"][0]
             steps.append(f"{_label(row)}: r = {r[0]}x{r[1]}, jump = {_num(j[0])}x{_num(j[1])} ({how})")

@@ -103,6 +103,11 @@ def load_cifar10(root: str | Path, download: bool = False) -> ImageData:
         train = CIFAR10(str(root), train=True, download=download)
         test = CIFAR10(str(root), train=False, download=download)
     except RuntimeError as exc:  # torchvision: "Dataset not found or corrupted..."
+        batches = root / "cifar-10-batches-py"
+        if batches.is_dir() and any(batches.iterdir()) and not download:
+            # the folder is there but torchvision's MD5 check failed: say that, not "missing"
+            raise StudytuiError(f"CIFAR-10 under {batches} is incomplete or corrupted (checksums differ): "
+                                f"delete the folder and fetch it again (--download)") from None
         hint = "check the path, or add --download" if not download else str(exc).splitlines()[0]
         raise StudytuiError(f"no CIFAR-10 found under {root} (expected {root}/cifar-10-batches-py): {hint}") from None
     except OSError as exc:  # offline, DNS, permission, disk full ...

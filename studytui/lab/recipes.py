@@ -51,7 +51,14 @@ class ResNetRecipe(BaseModel):
     flip: bool = True
 
 
-CONFIGS_DIR = Path(__file__).resolve().parent.parent.parent / "demos" / "configs"
+def _configs_dir() -> Path:
+    # demos/configs in a checkout, studytui/_data/demos/configs in a wheel (paths.DEMOS_DIR knows)
+    from studytui.paths import DEMOS_DIR
+
+    return DEMOS_DIR / "configs"
+
+
+CONFIGS_DIR = _configs_dir()
 
 
 def find_config(name_or_path: str) -> Path:

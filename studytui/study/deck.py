@@ -42,10 +42,11 @@ from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, Validatio
                       model_validator)
 
 
-from studytui.yamlload import YamlFileError, line_of, load_model, load_model_and_tree
+from studytui.yamlload import YamlFileError, line_of, load_model, load_model_and_tree, read_capped
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+MAX_TEXT = 10_000  # characters of one question/answer/note: a card, not a book (and it must render fast)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
 
 
 class Strict(BaseModel):
@@ -233,18 +234,22 @@ IMPORTED_DIR_NAME = "imported"
 
 
 def imported_dir(db_path: Path | None = None) -> Path:
-    """Where `studytui import` writes topic files: `imported/` beside the database."""
+    """Where `studytui import` writes topic files: `imported/<database name>/` beside the database,
+    so two databases in one folder each keep their own imports."""
     from studytui.paths import default_db_path
+    from studytui.study.imported_layout import adopt_shared_imports
 
-    db = Path(db_path) if db_path is not None else default_db_path()
-    return db.expanduser().parent / IMPORTED_DIR_NAME
+    db = (Path(db_path) if db_path is not None else default_db_path()).expanduser()
+    own = db.parent / IMPORTED_DIR_NAME / db.stem
+    adopt_shared_imports(db, own)
+    return own
 
 
 class ImportedTopic(Topic):
     """A topic written by `studytui import`: no demo, and it remembers its source files."""
 
     demo: str | None = None  # type: ignore[assignment]
-    source: list[str] = Field(default_factory=list)
+    source: list[str] = Field(default_factory=list)  # full paths of the notes files, never base names
 
     @field_validator("demo")
     @classmethod
@@ -386,11 +391,18 @@ def load_deck(
     where_topic: dict[str, tuple[Path, _Lines]] = {}
     for path, model in plan:
         try:
-            data = path.read_bytes()
+            text = read_capped(path)
+        except YamlFileError as exc:  # too large to read
+            problems += [Problem(path, line, msg) for line, msg in exc.problems]
+            continue
+        except UnicodeDecodeError:
+            problems.append(Problem(path, 1, "not UTF-8 text"))
+            continue
         except OSError as exc:
             problems.append(Problem(path, 1, f"cannot read: {exc.strerror or exc}"))
             continue
-        if files is not None and path.parent.name == IMPORTED_DIR_NAME:  # `check` on an import
+        data = text.encode("utf-8")
+        if files is not None and IMPORTED_DIR_NAME in (path.parent.name, path.parent.parent.name):  # an import
             model = ImportedTopic
         try:
             topic, lines = _load_file(path, model, data)

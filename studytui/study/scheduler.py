@@ -43,7 +43,7 @@ from studytui.errors import StudytuiError
 from studytui.study.deck import Card, Deck, load_deck
 from studytui.study.drill_cards import DRILL_FAMILIES, DRILL_LEVELS, DRILL_TOPIC, drill_card_id, parse_drill_id
 from studytui.study.queue import DueIndex, first_fresh
-from studytui.study.replay import LEARNING, RELEARNING, REVIEW, FastScheduler
+from studytui.study.replay import LEARNING, RELEARNING, REVIEW, US_PER_DAY, FastScheduler
 from studytui.study.stats import compute_stats
 from studytui.study.store import ReviewRow, Store, from_ms, to_ms
 
@@ -55,8 +55,10 @@ __all__ = [
 PARAMETERS_KEY = "fsrs_parameters"
 SETTINGS_KEY = "settings"
 SNAPSHOT_KEY = "state_snapshot"
-SNAPSHOT_FORMAT = 2  # 2: flat card rows (studytui/study/replay.py)
+SNAPSHOT_FORMAT = 3  # 3: flat card rows (studytui/study/replay.py); 2: Easy always later than Good
 SNAPSHOT_EVERY = 500  # replayed answers after which the snapshot is refreshed
+STEP_RANGE = (timedelta(seconds=1), timedelta(days=365))
+MAX_STEPS = 10
 EXTRA_NEW_KEY = "extra_new_today"  # custom study: {"day": ISO date of the study day, "count": N}
 
 
@@ -96,6 +98,14 @@ class Settings:
             raise StudytuiError(f"desired retention must be between 0.5 and 0.99, not {self.desired_retention}")
         if self.new_per_day < 0 or self.reviews_per_day < 0 or self.leech_lapses < 1:
             raise StudytuiError("daily limits must be >= 0 and leech_lapses >= 1")
+        # bounded so that no schedule date can leave datetime's range (a 99999999d step did)
+        for name, steps, least in (("learning", self.learning_steps, 1), ("relearning", self.relearning_steps, 0)):
+            if not least <= len(steps) <= MAX_STEPS or not all(STEP_RANGE[0] <= s <= STEP_RANGE[1] for s in steps):
+                raise StudytuiError(f"{name} steps must be {least} to {MAX_STEPS} steps of 1s to 365d each")
+        if not 0 <= self.day_starts_at_hour <= 23 or not 1 <= self.maximum_interval_days <= 36500:
+            raise StudytuiError("day_starts_at_hour must be 0-23 and maximum_interval_days 1-36500")
+        if not timedelta(0) <= self.learn_ahead <= timedelta(days=1):
+            raise StudytuiError("learn_ahead must be between 0 and 1 day")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +119,15 @@ class Settings:
             "learn_ahead_s": self.learn_ahead.total_seconds(),
             "maximum_interval_days": self.maximum_interval_days,
         }
+
+    @classmethod
+    def from_stored(cls, data: Any) -> tuple["Settings", str | None]:
+        """Settings from the database, or the defaults and why when what is stored is not valid
+        (an older studytui saved unbounded steps): a bad value must not lock anyone out."""
+        try:
+            return cls.from_json(data), None
+        except (StudytuiError, ValueError, TypeError, OverflowError, AttributeError, KeyError) as exc:
+            return cls(), f"the stored settings are not valid ({exc}); using the defaults until new ones are saved"
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> "Settings":
@@ -241,7 +260,10 @@ class StudySession:
     ):
         self.store = store
         self.deck = deck
-        self.settings = settings or Settings.from_json(store.get_meta(SETTINGS_KEY))
+        self.settings_problem: str | None = None
+        if settings is None:
+            settings, self.settings_problem = Settings.from_stored(store.get_meta(SETTINGS_KEY))
+        self.settings = settings
         self.parameters = self._saved_parameters()
         self.scheduler = Scheduler(
             parameters=self.parameters,
@@ -365,7 +387,7 @@ class StudySession:
         try:
             self.store.set_meta(SNAPSHOT_KEY, data)
             self._replayed_since_snapshot = 0
-        except sqlite3.Error:
+        except (sqlite3.Error, StudytuiError):
             pass  # only a cache: a busy or read-only database just means a replay next time
 
     def _load_snapshot(self) -> tuple[int, int, int, int]:
@@ -406,7 +428,14 @@ class StudySession:
                         meta[1] += 1  # a lapse
                     else:
                         meta[6] += 1
-            review(card, rating, at_ms * 1000)
+            if rating == 4:  # Easy at least a day after Good, as in _next
+                good = card.copy()
+                review(good, 3, at_ms * 1000)
+                review(card, 4, at_ms * 1000)
+                if card[0] == REVIEW and good[0] == REVIEW and card[4] <= good[4]:
+                    card[4] = good[4] + US_PER_DAY
+            else:
+                review(card, rating, at_ms * 1000)
             meta[0] += 1
             meta[3] = rating
             if content_hash is not None:
@@ -436,7 +465,7 @@ class StudySession:
 
     def _review(self, st: CardState, rating: Rating, at: datetime, content_hash: str | None) -> CardState:
         before = st.phase
-        card, _ = self.scheduler.review_card(st.fsrs, rating, review_datetime=at)
+        card = self._next(st.fsrs, rating, at)
         lapse = st.fsrs.state == State.Review and rating == Rating.Again and st.reps > 0
         return replace(
             st,
@@ -450,6 +479,17 @@ class StudySession:
             review_passes=st.review_passes + (before == "review" and rating != Rating.Again),
             history=[*st.history, (at, before, int(rating))],
         )
+
+    def _next(self, card: FsrsCard, rating: Rating, at: datetime) -> FsrsCard:
+        """fsrs's next card, except that Easy always comes back at least a day after Good (as in
+        Anki): for a relearning card with low stability fsrs gives both the same day, and two
+        buttons that do the same thing leave the student wondering which to press."""
+        after, _ = self.scheduler.review_card(card, rating, review_datetime=at)
+        if rating == Rating.Easy and after.state == State.Review:
+            good, _ = self.scheduler.review_card(card, Rating.Good, review_datetime=at)
+            if good.state == State.Review and after.due <= good.due:
+                after.due = good.due + timedelta(days=1)
+        return after
 
     def _load_marks(self) -> None:
         marks: dict[str, _MarkState] = {}
@@ -619,7 +659,7 @@ class StudySession:
         now = _utc(now)
         out = {}
         for rating in Rating:
-            card, _ = self.scheduler.review_card(st.fsrs, rating, review_datetime=now)
+            card = self._next(st.fsrs, rating, now)
             out[rating] = card.due - now
         return out
 

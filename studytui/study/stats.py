@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from studytui.study.drill_cards import DRILL_TOPIC, parse_drill_id
 
 if TYPE_CHECKING:  # the session is only read here; the scheduler imports this module
+    from studytui.study.deck import Card
     from studytui.study.scheduler import StudySession
 
 
@@ -51,14 +52,15 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
             d["accuracy"] = round(d["correct"] / d["attempts"], 4)
 
     exams = [
-        {"id": e.id, "finished_at": e.finished_at.isoformat(), "correct": e.correct, "total": e.total,
+        {"id": e.id, "finished_at": e.finished_at.isoformat(), "correct": credit(e.correct), "total": e.total,
          "score": round(e.correct / e.total, 4) if e.total else None,
-         "topics": {t: {"correct": c, "total": n} for t, (c, n) in e.topics.items()}}
+         "topics": {t: {"correct": credit(c), "total": n} for t, (c, n) in e.topics.items()}}
         for e in session.store.exams()
     ]
     deck_ids = set(session.deck.cards)
     return {
         "cards": len(session.deck.cards),
+        "db": str(session.store.path.resolve()),
         "due": sum(c["due"] for c in deck_topics.values()),
         "reviews": len(reviews),
         "retention": retention,
@@ -115,18 +117,52 @@ def due_forecast(session: "StudySession", *, now: datetime, days: int = 14) -> l
     return out
 
 
-def pick_exam_cards(session: "StudySession", count: int, seed: int) -> list[tuple[str, str, str, str]]:
-    """(card id, topic, question, answer) of `count` cards, taken round-robin across topics."""
+class ExamCard(NamedTuple):
+    """One card question of an exam (the first four fields are the older tuple)."""
+
+    id: str
+    topic: str
+    q: str  # the front: a cloze item shows its blank
+    a: str
+    card: "Card"
+
+
+def pick_exam_cards(session: "StudySession", count: int, seed: int) -> list[ExamCard]:
+    """`count` cards taken round-robin across topics; one item per cloze note (no sibling
+    deletion gives another away)."""
     import random
 
     rng = random.Random(seed)
     by_topic = [session.deck.cards_in(t.topic) for t in session.deck.topics]
     for cards in by_topic:
         rng.shuffle(cards)
-    picked: list[tuple[str, str, str, str]] = []
+    picked: list[ExamCard] = []
+    notes: set[str] = set()
     while len(picked) < count and any(by_topic):
         for topic, cards in zip(session.deck.topics, by_topic):
-            if cards and len(picked) < count:
+            while cards and len(picked) < count:
                 card = cards.pop()
-                picked.append((card.id, topic.topic, card.front(), card.back()))
+                if card.note_id not in notes:
+                    notes.add(card.note_id)
+                    picked.append(ExamCard(card.id, topic.topic, card.front(), card.back(), card))
+                    break
     return picked
+
+
+def exam_tally(answers: Iterable[tuple[str, float | None]]) -> dict[str, tuple[float, int]]:
+    """topic -> (credit, questions) from (topic, score) per question.
+
+    A score is 1 or 0 for a self-graded card or a drill, ticked/total for an essay (partial
+    credit, see studytui.study.rubric), None for a question left unanswered (counts 0).
+    """
+    topics: dict[str, tuple[float, int]] = {}
+    for topic, score in answers:
+        got, total = topics.get(topic, (0, 0))
+        topics[topic] = (got + (score or 0), total + 1)
+    return {t: (credit(c), n) for t, (c, n) in topics.items()}
+
+
+def credit(value: float) -> float | int:
+    """A credit for display and storage: whole numbers stay ints, partial credit keeps 2 decimals."""
+    value = round(value, 2)
+    return int(value) if float(value).is_integer() else value

@@ -17,11 +17,19 @@ What it keeps, and why:
 - `meta`: settings and fitted FSRS parameters (JSON values).
 
 Safety: every write is one transaction, committed before the method returns (WAL, synchronous
-FULL, a busy timeout so two instances can share the file). An existing file is checked before
-anything can write to it: SQLite header, our application_id, a size that matches the header, and
-`PRAGMA quick_check`. Anything else (empty, truncated, random bytes, another program's SQLite) is
-refused with a one-line StudytuiError and left byte-for-byte untouched. A new database is built in
-a temporary file and linked into place, so a half-created file is never seen.
+FULL, a busy timeout so two instances can share the file), and then checkpointed into the main
+file (`wal_checkpoint(TRUNCATE)`), so an acknowledged write survives even a lost `-wal` file. An
+existing file is checked before anything can write to it: SQLite header, our application_id, a
+size that matches the header (unless a `-wal` holds the rest: a kill during a checkpoint leaves
+the main file short and SQLite completes it from the log), a `-wal` whose committed frames SQLite
+would silently drop (studytui.study.wal), and `PRAGMA quick_check`. Anything else is refused with
+a one-line StudytuiError and left byte-for-byte untouched. A new database is built in a temporary
+file and linked into place, so a half-created file is never seen.
+
+Failures are one-line StudytuiErrors: `DatabaseBusy` (another program holds the write lock; the
+caller may retry), `DatabaseReadOnly`, `DiskFull`, `StoreWriteError` for the rest. A database the
+process cannot write (read-only file, folder or file system) opens in read-only mode: reads work,
+`read_only` is True, and every write raises DatabaseReadOnly before touching anything.
 """
 
 from __future__ import annotations
@@ -30,17 +38,23 @@ import json
 import os
 import sqlite3
 import threading
+import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from studytui.errors import StudytuiError
+from studytui.study.wal import wal_damage
 
 APPLICATION_ID = 0x53545455  # "STTU": marks the file as a studytui database
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 10.0
+CHECKPOINT_BUSY_MS = 200  # a reader elsewhere only delays the checkpoint to a later write
 MARK_KINDS = ("suspend", "unsuspend", "bury", "flag", "unflag")
+# Called with the path whenever Store.open creates a new file: the CLI says "creating a new
+# database at ..." so a mistyped --db is noticed at once.
+on_create: Callable[[Path], None] | None = None
 
 # Schema history. Each entry upgrades version i -> i+1 and is never edited once released;
 # SCHEMA_V1 is kept so tests (and a user's old file) can start from the first version.
@@ -172,10 +186,10 @@ class ExamResult:
     finished_at: datetime
     minutes: float | None
     questions: int
-    topics: dict[str, tuple[int, int]]  # topic -> (correct, total)
+    topics: dict[str, tuple[float, int]]  # topic -> (correct, total); essays give partial credit
 
     @property
-    def correct(self) -> int:
+    def correct(self) -> float:
         return sum(c for c, _ in self.topics.values())
 
     @property
@@ -183,8 +197,62 @@ class ExamResult:
         return sum(t for _, t in self.topics.values())
 
 
+class StoreWriteError(StudytuiError):
+    """A write the database did not take; nothing was changed. `retryable`: worth trying again."""
+
+    retryable = False
+
+
+class DatabaseBusy(StoreWriteError):
+    retryable = True
+
+
+class DatabaseReadOnly(StoreWriteError):
+    pass
+
+
+class DiskFull(StoreWriteError):
+    retryable = True  # space may be freed while the app waits
+
+
+def write_error(path: Path, exc: sqlite3.Error) -> StoreWriteError:
+    """The one-line error for a failed write (by SQLite's error code, not its wording)."""
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return DatabaseBusy(f"{path}: another program is writing to the database (it stayed locked); try again")
+    if code.startswith("SQLITE_READONLY"):
+        return DatabaseReadOnly(f"{path}: the database is read-only; nothing can be saved")
+    if code == "SQLITE_FULL":
+        return DiskFull(f"{path}: the disk is full; free some space and try again")
+    return StoreWriteError(f"{path}: could not write to the database ({exc})")
+
+
+def read_error(path: Path, exc: sqlite3.Error) -> StudytuiError:
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return DatabaseBusy(f"{path}: another program holds the database locked; try again when it is done")
+    return StudytuiError(f"{path}: cannot read the database ({exc})")
+
+
 def _refuse(path: Path, why: str) -> StudytuiError:
     return StudytuiError(f"{path}: {why}; refusing to use it (the file was not changed)")
+
+
+def inspect_wal(path: Path) -> None:
+    """Refuse a database whose `-wal` holds committed work SQLite would silently drop. Reads only."""
+    why = wal_damage(Path(f"{path}-wal"))
+    if why:
+        raise StudytuiError(
+            f"{path}-wal: the database's log is damaged ({why}); refusing to open it so nothing is "
+            "lost (both files were not changed; keep a copy, then move the -wal away to open the database without it)"
+        )
+
+
+def _has_wal(path: Path) -> bool:
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return False
 
 
 def inspect_file(path: Path) -> None:
@@ -208,44 +276,102 @@ def inspect_file(path: Path) -> None:
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     size_valid = header[24:28] == header[92:96]  # the in-header size is trusted only then
-    if page_size < 512 or size % page_size or (size_valid and size < pages * page_size):
+    if page_size < 512 or size % page_size:
+        raise _refuse(path, f"the database is truncated ({size} bytes, not whole {page_size}-byte pages)")
+    # A kill during a checkpoint leaves the main file shorter than its header while the -wal still
+    # holds every page: SQLite reads that fine (quick_check decides), so only a file with no log
+    # behind it is short for good.
+    if size_valid and size < pages * page_size and not _has_wal(path):
         raise _refuse(path, f"the database is truncated ({size} bytes, header says {pages * page_size})")
 
 
 class Store:
     """The SQLite study database. Open with `Store.open(path)`; every write method commits."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path):
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, read_only: bool = False,
+                 busy_timeout: float = BUSY_TIMEOUT_S):
         self._conn = conn
+        self._busy_ms = int(busy_timeout * 1000)
         self.path = path
+        self.read_only = read_only  # a file, folder or file system this process cannot write
         self._lock = threading.RLock()  # one connection, possibly used from a TUI worker thread
         self._own_writes = 0  # see change_token()
+        self.created = False  # Store.open made this file just now
 
     # --- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path | None = None) -> "Store":
-        """Open (or create) the database at `path` (default: paths.default_db_path())."""
+    def open(cls, path: str | Path | None = None, *, busy_timeout: float = BUSY_TIMEOUT_S) -> "Store":
+        """Open (or create) the database at `path` (default: paths.default_db_path()).
+
+        `busy_timeout`: seconds a write waits for another program's lock before DatabaseBusy."""
         from studytui.paths import default_db_path
 
-        path = Path(path).expanduser() if path is not None else default_db_path()
+        try:
+            path = Path(path).expanduser() if path is not None else default_db_path()
+        except ValueError as exc:  # STUDYTUI_DB set but empty
+            raise StudytuiError(str(exc)) from None
+        if not str(path).strip():
+            raise StudytuiError("the database path is empty; give a file name")
         if path.is_dir():
             raise StudytuiError(f"{path}: is a directory, not a database file")
-        if not path.exists():
+        created = not path.exists()
+        if created:
+            if on_create is not None:
+                on_create(path)
             _create(path)
+        _remove_abandoned_creations(path)
+        inspect_wal(path)
         inspect_file(path)
-        conn = _connect(path)
+        read_only = not _writable(path)
         try:
-            _check_and_migrate(conn, path)
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn = _connect(path, busy_timeout, read_only=read_only)
+        except sqlite3.Error as exc:
+            raise read_error(path, exc) from None
+        try:
+            _check_and_migrate(conn, path, read_only=read_only)
+            if not read_only:
+                conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise read_error(path, exc) from None
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path)
+        store = cls(conn, path, read_only=read_only, busy_timeout=busy_timeout)
+        store.created = created
+        return store
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            try:
+                self._conn.close()
+            except sqlite3.Error:
+                pass  # closing checkpoints; what it could not copy is still in the -wal
+
+    def checkpoint(self) -> bool:
+        """Copy the log into the main file and empty it; False if a reader elsewhere kept it.
+
+        Run after every commit so that an acknowledged write lives in the main file, not only in
+        the `-wal` (which a crash, a copy or a cleanup can lose). A failure loses nothing: the
+        commit is already durable in the log and the next write tries again."""
+        if self.read_only:
+            return True
+        with self._lock:
+            try:
+                self._conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_BUSY_MS}")
+                busy, _, _ = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                return not busy
+            except sqlite3.Error:
+                return False
+            finally:
+                self._conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+
+    def set_busy_timeout(self, seconds: float) -> None:
+        """How long a write waits for another program's lock (the TUI waits in short rounds)."""
+        with self._lock:
+            self._busy_ms = int(seconds * 1000)
+            self._conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
 
     def __enter__(self) -> "Store":
         return self
@@ -256,6 +382,14 @@ class Store:
     @property
     def schema_version(self) -> int:
         return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _query(self, sql: str, args: Iterable[Any] = ()) -> list[tuple]:
+        """Run one read; SQLite errors become one-line StudytuiErrors."""
+        with self._lock:
+            try:
+                return self._conn.execute(sql, tuple(args)).fetchall()
+            except sqlite3.Error as exc:
+                raise read_error(self.path, exc) from None
 
     # --- transactions ------------------------------------------------------------------------
 
@@ -307,8 +441,7 @@ class Store:
         if card_id is not None:
             sql += " AND card_id = ?"
             args.append(card_id)
-        with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
+        rows = self._query(sql + " ORDER BY id", args)
         return [ReviewRow(r[0], r[1], r[2], from_ms(r[3]), r[4], r[5], r[6], None if r[7] is None else bool(r[7])) for r in rows]
 
     def answer_tuples(self) -> list[tuple[str, int, int, str | None]]:
@@ -320,9 +453,8 @@ class Store:
 
     def log_signature(self) -> tuple[int, int, int, int]:
         """(last review id, review count, last mark id, mark count): changes on any write."""
-        with self._lock:
-            r = self._conn.execute("SELECT coalesce(max(id), 0), count(*) FROM review").fetchone()
-            m = self._conn.execute("SELECT coalesce(max(id), 0), count(*) FROM mark").fetchone()
+        r = self._query("SELECT coalesce(max(id), 0), count(*) FROM review")[0]
+        m = self._query("SELECT coalesce(max(id), 0), count(*) FROM mark")[0]
         return (r[0], r[1], m[0], m[1])
 
     def delete_review(self, review_id: int) -> ReviewRow | None:
@@ -338,8 +470,7 @@ class Store:
         return ReviewRow(row[0], row[1], row[2], from_ms(row[3]), row[4], row[5], row[6], None if row[7] is None else bool(row[7]))
 
     def review_count(self) -> int:
-        with self._lock:
-            return self._conn.execute("SELECT count(*) FROM review").fetchone()[0]
+        return self._query("SELECT count(*) FROM review")[0][0]
 
     # --- marks -------------------------------------------------------------------------------
 
@@ -358,8 +489,7 @@ class Store:
         return MarkRow(r[0], r[1], r[2], from_ms(r[3]), None if r[4] is None else from_ms(r[4]), r[5], r[6])
 
     def marks(self) -> list[MarkRow]:
-        with self._lock:
-            rows = self._conn.execute("SELECT id, card_id, kind, at, until, reason, review_id FROM mark ORDER BY id").fetchall()
+        rows = self._query("SELECT id, card_id, kind, at, until, reason, review_id FROM mark ORDER BY id")
         return [MarkRow(r[0], r[1], r[2], from_ms(r[3]), None if r[4] is None else from_ms(r[4]), r[5], r[6]) for r in rows]
 
     @staticmethod
@@ -390,10 +520,8 @@ class Store:
         return cur.lastrowid
 
     def drill_attempts(self) -> list[DrillAttempt]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, at, family, level, correct, seed, typed, duration_ms, review_id FROM drill_attempt ORDER BY id"
-            ).fetchall()
+        rows = self._query(
+            "SELECT id, at, family, level, correct, seed, typed, duration_ms, review_id FROM drill_attempt ORDER BY id")
         return [DrillAttempt(r[0], from_ms(r[1]), r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8]) for r in rows]
 
     # --- exams -------------------------------------------------------------------------------
@@ -412,14 +540,14 @@ class Store:
             exam_id = cur.lastrowid
             cur.executemany(
                 "INSERT INTO exam_topic (exam_id, topic, correct, total) VALUES (?, ?, ?, ?)",
-                [(exam_id, t, int(c), int(n)) for t, (c, n) in topics.items()],
+                # partial credit (essays: ticked/total) is a REAL in the INTEGER column; SQLite keeps it
+                [(exam_id, t, c if isinstance(c, int) else float(c), int(n)) for t, (c, n) in topics.items()],
             )
         return exam_id
 
     def exams(self) -> list[ExamResult]:
-        with self._lock:
-            rows = self._conn.execute("SELECT id, started_at, finished_at, minutes, questions FROM exam ORDER BY id").fetchall()
-            parts = self._conn.execute("SELECT exam_id, topic, correct, total FROM exam_topic ORDER BY rowid").fetchall()
+        rows = self._query("SELECT id, started_at, finished_at, minutes, questions FROM exam ORDER BY id")
+        parts = self._query("SELECT exam_id, topic, correct, total FROM exam_topic ORDER BY rowid")
         by_exam: dict[int, dict[str, tuple[int, int]]] = {}
         for exam_id, topic, correct, total in parts:
             by_exam.setdefault(exam_id, {})[topic] = (correct, total)
@@ -428,9 +556,13 @@ class Store:
     # --- meta --------------------------------------------------------------------------------
 
     def get_meta(self, key: str, default: Any = None) -> Any:
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return default if row is None else json.loads(row[0])
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        if not rows:
+            return default
+        try:
+            return json.loads(rows[0][0])
+        except ValueError:
+            return default  # a hand-edited value that is not JSON: as if it were not there
 
     def set_meta(self, key: str, value: Any) -> None:
         with self._write() as cur:
@@ -438,40 +570,127 @@ class Store:
 
 
 class _Tx:
-    """`with store._write() as cur:` one IMMEDIATE transaction, committed on a clean exit."""
+    """`with store._write() as cur:` one IMMEDIATE transaction, committed (and checkpointed) on a
+    clean exit. SQLite errors leave as StoreWriteError, with the transaction rolled back."""
 
     def __init__(self, store: Store):
         self.store = store
 
     def __enter__(self) -> sqlite3.Cursor:
-        self.store._lock.acquire()
+        store = self.store
+        if store.read_only:
+            raise DatabaseReadOnly(f"{store.path}: the database is read-only (opened read-only); nothing can be saved")
+        store._lock.acquire()
         try:
-            self.store._conn.execute("BEGIN IMMEDIATE")
+            store._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            store._lock.release()
+            raise write_error(store.path, exc) from None
         except BaseException:
-            self.store._lock.release()
+            store._lock.release()
             raise
-        return self.store._conn.cursor()
+        return store._conn.cursor()
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        store = self.store
         try:
-            self.store._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            if exc_type is None:
+                try:
+                    store._conn.execute("COMMIT")
+                except sqlite3.Error as commit_exc:
+                    _rollback(store._conn)
+                    raise write_error(store.path, commit_exc) from None
+                store.checkpoint()
+                return
+            _rollback(store._conn)
+            if isinstance(exc, sqlite3.Error):
+                raise write_error(store.path, exc) from None
         finally:
-            self.store._lock.release()
+            store._lock.release()
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # SQLite rolled back on its own (e.g. after SQLITE_FULL)
 
 
 def _bool(value: bool | None) -> int | None:
     return None if value is None else int(bool(value))
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+def _writable(path: Path) -> bool:
+    """Whether this process can write the database and create its -wal/-shm beside it."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return False
+    os.close(fd)
+    return os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _connect(path: Path, busy_timeout: float = BUSY_TIMEOUT_S, *, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:
+        conn = _connect_read_only(path, busy_timeout)
+    else:
+        conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = FULL")
+    if not read_only:
+        conn.execute("PRAGMA synchronous = FULL")
     return conn
 
 
+def _connect_read_only(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """mode=ro; in a folder where SQLite cannot create the -shm, immutable (no locks, no log):
+    nobody can write there, so nothing changes under us."""
+    uri = "file:" + urllib.parse.quote(str(path.resolve()))
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.Error:
+        conn.close()
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+
+
 def _create(path: Path) -> None:
+    """Build a fresh database beside `path`; file system errors become one line."""
+    try:
+        _create_file(path)
+    except (OSError, sqlite3.Error) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise StudytuiError(f"{path}: cannot create the database ({why})") from None
+
+
+def _remove_abandoned_creations(path: Path) -> None:
+    """Delete the temporary files of a creation whose process died (a kill while creating)."""
+    for tmp in path.parent.glob(f".{path.name}.new-*"):
+        try:
+            pid = int(tmp.name.split(".new-", 1)[1].split("-", 1)[0])
+        except (ValueError, IndexError):
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
+
+
+def _create_file(path: Path) -> None:
     """Build a fresh database beside `path` and link it into place unless one appeared meanwhile."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{threading.get_ident()}")
@@ -498,7 +717,8 @@ def _create(path: Path) -> None:
         if not path.exists():
             os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+            leftover.unlink(missing_ok=True)
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -509,7 +729,7 @@ def _statements(script: str) -> Iterator[str]:
             yield statement
 
 
-def _check_and_migrate(conn: sqlite3.Connection, path: Path) -> None:
+def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, read_only: bool = False) -> None:
     try:
         result = conn.execute("PRAGMA quick_check").fetchone()[0]
         if result != "ok":
@@ -517,6 +737,8 @@ def _check_and_migrate(conn: sqlite3.Connection, path: Path) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as exc:
+        if (getattr(exc, "sqlite_errorname", "") or "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR")):
+            raise read_error(path, exc) from None  # not damage: locked, or no room/rights for the -shm
         raise _refuse(path, f"the database is damaged ({exc})") from None
     if version < 1 or "meta" not in tables or "review" not in tables:
         raise _refuse(path, "not a complete studytui database (missing tables)")
@@ -524,7 +746,15 @@ def _check_and_migrate(conn: sqlite3.Connection, path: Path) -> None:
         raise StudytuiError(
             f"{path}: written by a newer studytui (schema {version}, this one knows {SCHEMA_VERSION}); upgrade studytui"
         )
-    _migrate(conn)
+    if version < SCHEMA_VERSION and read_only:
+        raise StudytuiError(f"{path}: needs an upgrade to schema {SCHEMA_VERSION} but is read-only; "
+                            "open it once where it can be written")
+    try:
+        _migrate(conn)
+    except sqlite3.Error as exc:
+        raise StudytuiError(
+            f"{path}: cannot upgrade the database from schema {version} ({exc}); the file was not changed"
+        ) from None
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

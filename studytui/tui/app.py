@@ -50,6 +50,7 @@ class StudyApp(App[None]):
         self.start = start
         self.options = dict(options or {})
         self.python = python  # the interpreter that runs demos
+        self._theme_given = "theme" in self.options  # a theme passed in wins over the remembered one
         self.theme = self.options.pop("theme", "textual-dark")
         self._booted = False
 
@@ -57,10 +58,28 @@ class StudyApp(App[None]):
         return HomeScreen()  # the bottom of the stack: one screen to build at start-up, not two
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        if not self._theme_given:
+            self.run_worker(self._restore_theme(self.theme), group="theme")
         if self.start != "home":
             self.open_screen(self.start, **self.options)
         self._booted = True
         self._check_size()
+
+    async def _restore_theme(self, started_with: str) -> None:
+        """The theme the user chose last time (kept in the database's meta table)."""
+        try:
+            saved = await self.backend.call(self.backend.saved_theme)
+        except Exception:  # no readable database: the default theme
+            saved = None
+        # a theme picked meanwhile (ctrl+t before the database answered) is the newer choice
+        if saved in self.available_themes and saved != self.theme and self.theme == started_with:
+            self.theme = saved
+
+    def _remember_theme(self, theme) -> None:
+        # submitted at once (not in a worker that may not start before a quit): the database
+        # thread saves it before it closes the session
+        self.backend.submit(self.backend.save_theme, theme.name)
 
     def on_unmount(self) -> None:
         self.backend.close()
@@ -85,6 +104,25 @@ class StudyApp(App[None]):
             self.pop_screen()
         else:
             self.push_screen(HelpScreen(self.screen))
+
+    async def action_quit(self) -> None:
+        """Quit, but ask first when a review holds grades the database has not taken yet."""
+        unsaved = [s for s in self.screen_stack if getattr(s, "unsaved", None)]
+        if not unsaved:
+            self.exit()
+            return
+        from studytui.tui.screens.confirm import Confirm
+        from studytui.tui.screens.review import unsaved_message
+
+        review = unsaved[-1]
+
+        def leave(yes: bool | None) -> None:
+            if yes:
+                review.unsaved.clear()
+                review.left = True
+                self.exit()
+
+        self.push_screen(Confirm(*unsaved_message(len(review.unsaved), review.save_problem), yes="quit, lose them"), leave)
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
@@ -170,5 +208,22 @@ def make_app(db_path: str | Path | None = None, *, screen: str = "home", cards_d
 
 
 def run_app(db_path: str | Path | None = None, screen: str = "home", **options: Any) -> None:
-    """Run the TUI until the user quits (`studytui`, `studytui review`, `studytui drill KIND`...)."""
-    make_app(db_path, screen=screen, **options).run()
+    """Run the TUI until the user quits (`studytui`, `studytui review`, `studytui drill KIND`...).
+
+    Without a terminal (a script, cron, `< /dev/null`) it says so and exits 1 instead of running
+    blind forever; a crash inside the app exits non-zero too."""
+    from studytui.errors import StudytuiError
+    from studytui.tui.graphics import preload_graphics
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise StudytuiError("the terminal app needs a terminal (stdin/stdout is not one); in scripts use "
+                            "`studytui stats`, `studytui drill KIND --plain` or `--json`")
+    preload_graphics()  # kitty/sixel detection must happen before Textual owns the terminal
+    store = sys.modules.get("studytui.study.store")
+    if store is not None:  # the CLI's "creating a new database" line would land inside the TUI
+        store.on_create = None
+    options.setdefault("announce_new_db", True)  # the home screen says it instead
+    app = make_app(db_path, screen=screen, **options)
+    app.run()
+    if app.return_code:
+        sys.exit(app.return_code)

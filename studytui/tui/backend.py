@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 HEATMAP_DAYS = 7 * 26
+# Each write waits this long for another program's lock, then the screen says it is waiting and
+# tries again: the database thread is never stuck for the CLI's 10 s.
+WRITE_WAIT_S = 1.0
+THEME_KEY = "tui_theme"  # meta key: the theme chosen with ctrl+t or the palette, used next time
 
 
 def system_clock() -> datetime:
@@ -53,6 +57,9 @@ class HomeData:
     problems: list[str] = field(default_factory=list)
     new_studied: int = 0  # new cards started today
     new_limit: int = 0  # today's new-card limit (the setting plus custom study)
+    db_path: str = ""
+    db_created: bool = False  # the database file was created by this run
+    read_only: bool = False  # the database could not be opened for writing
 
     @property
     def empty(self) -> bool:
@@ -87,6 +94,10 @@ class Backend:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Queue `fn(*args)` on the database thread without waiting (errors are dropped)."""
+        self._executor.submit(fn, *args)
+
     def session(self) -> "StudySession":
         """The open session (opened on first use; database thread only)."""
         if self._session is None:
@@ -94,6 +105,7 @@ class Backend:
                 from studytui.study.scheduler import StudySession
 
                 self._session = StudySession.open(self.db_path, cards_dir=self.cards_dir)
+                self._session.store.set_busy_timeout(WRITE_WAIT_S)
             else:  # StudySession.open has no demos_dir: the same steps, with ours
                 from studytui.study.deck import imported_dir, load_deck
                 from studytui.study.scheduler import StudySession
@@ -108,6 +120,7 @@ class Backend:
                     store.close()
                     raise
                 session.problems = problems
+                store.set_busy_timeout(WRITE_WAIT_S)
                 self._session = session
         return self._session
 
@@ -139,8 +152,10 @@ class Backend:
                      max(0, min(counts[t.topic]["new"], left)), counts[t.topic]["learned"], retention.get(t.topic))
             for t in s.deck.topics
         ]
+        problems = [str(p) for p in s.problems] + ([s.settings_problem] if s.settings_problem else [])
         return HomeData(rows, stats["due"], budget["available"], stats["learned"], stats["reviews_today"],
-                        stats["retention"], [str(p) for p in s.problems], budget["studied"], budget["limit"])
+                        stats["retention"], problems, budget["studied"], budget["limit"],
+                        stats["db"], s.store.created, read_only=s.store.read_only)
 
     def retention_by_topic(self) -> dict[str, float | None]:
         from studytui.study.stats import retention_by_topic
@@ -164,8 +179,13 @@ class Backend:
     def button_labels(self, card_id: str) -> dict[str, str]:
         return self.session().button_labels(card_id, now=self.now())
 
-    def answer(self, card_id: str, rating: int, duration_ms: int | None = None):
-        return self.session().answer(card_id, rating, duration_ms=duration_ms, now=self.now())
+    def answer(self, card_id: str, rating: int, duration_ms: int | None = None, at: datetime | None = None):
+        """Record a grade given at `at` (default now: a grade kept while the database was busy
+        is written later with the time it was given)."""
+        return self.session().answer(card_id, rating, duration_ms=duration_ms, now=at or self.now())
+
+    def read_only(self) -> bool:
+        return self.session().store.read_only
 
     def undo(self):
         """Take back the latest action of this session (an `Undone`, or None)."""
@@ -203,6 +223,14 @@ class Backend:
         except KeyError:
             return None
 
+    # --- preferences -------------------------------------------------------------------------
+
+    def saved_theme(self) -> str | None:
+        return self.session().store.get_meta(THEME_KEY)
+
+    def save_theme(self, name: str) -> None:
+        self.session().store.set_meta(THEME_KEY, name)
+
     # --- browser -----------------------------------------------------------------------------
 
     def topic_list(self) -> list[tuple[str, str]]:
@@ -216,10 +244,14 @@ class Backend:
     # --- search ------------------------------------------------------------------------------
 
     def all_cards(self) -> list[tuple[str, str, str, str]]:
-        """(card id, topic title, question, answer) for every card, for the search palette."""
+        """(card id, topic title, question, answer) for every note, for the search palette: a cloze
+        note once, its question with the deletions filled in (so its hidden words are found)."""
+        from studytui.study.cloze import strip
+
         s = self.session()
         titles = {t.topic: t.title for t in s.deck.topics}
-        return [(cid, titles[s.deck.topic_of[cid]], c.front(), c.back()) for cid, c in s.deck.cards.items()]
+        return [(cid, titles[s.deck.topic_of[cid]], strip(c.q) if c.type == "cloze" else c.front(), c.back())
+                for cid, c in s.deck.cards.items() if cid == c.note_id]
 
     # --- stats -------------------------------------------------------------------------------
 

@@ -7,9 +7,11 @@ pylatexenc does the LaTeX -> text work; what is tuned here is what reads badly a
 - Fractions are unambiguous: a numerator or denominator that is not one symbol gets parentheses
   (`a/(b + c)`), simple digit fractions become `½`, `¼`, ..., and a fraction followed directly by
   a factor gets a `·` (`∂L/∂x · (1 + …)`, never `1/2(…)`).
-- Subscripts are all or nothing within one card: when any subscript has no Unicode form
-  (`C_out`: there is no subscript u), every subscript of the card stays plain (`C_in`, `x_a`), so
-  `C_out · Cᵢₙ` never happens. Plain subscripts that are not one word get parentheses (`_(i=l)`).
+- Subscripts are all or nothing within one card: when any subscript is a word (`C_in`, `η_max`:
+  tiny Unicode letters are hard to read, and most letters have none) or has no Unicode form
+  (`x_b`), every subscript of the card stays plain, so `C_out · Cᵢₙ` never happens; index
+  subscripts (`xᵢ`, `rₗ₋₁`, `β₂`) are Unicode otherwise. Plain subscripts that are not one word
+  get parentheses (`_(i=l)`).
 - Spacing follows the source: `\\mu = 0.9` keeps its space (pylatexenc would eat it), binary
   operators such as `\\times` get a space on both sides, `y\\log p` becomes `y log p`.
 Code spans and fenced code blocks are left untouched.
@@ -116,9 +118,14 @@ _SUB_RE = re.compile(rf"_(?:{_OPEN}([^{_OPEN}{_CLOSE}]+){_CLOSE}|([0-9A-Za-z])(?
 _SUP_RE = re.compile(rf"\^(?:{_OPEN}([^{_OPEN}{_CLOSE}]+){_CLOSE}|([0-9A-Za-z+-]))")
 
 
+def _plain_only(body: str) -> bool:
+    """A subscript that stays plain: a word (`in`, `max`) or one with no all-Unicode form."""
+    return bool(re.fullmatch(r"[A-Za-z]{2,}", body)) or not set(body) <= _SUB_OK
+
+
 def _needs_plain_subscripts(text: str) -> bool:
-    """True when some subscript of `text` has no all-Unicode form."""
-    return any(not set(m.group(1) or m.group(2)) <= _SUB_OK for m in _SUB_RE.finditer(text))
+    """True when some subscript of `text` must stay plain."""
+    return any(_plain_only(m.group(1) or m.group(2)) for m in _SUB_RE.finditer(text))
 
 
 def _scripts(text: str, plain_subscripts: bool) -> str:
@@ -132,7 +139,7 @@ def _scripts(text: str, plain_subscripts: bool) -> str:
 
     def sub(m: re.Match) -> str:
         body = m.group(1) or m.group(2)
-        if not plain_subscripts and set(body) <= _SUB_OK:
+        if not plain_subscripts and not _plain_only(body):
             return body.translate(_SUB)
         return "_" + (body if re.fullmatch(r"\w+", body) else f"({body})")
 

@@ -53,7 +53,12 @@ def test_verify_says_verified_by_torch():
     (["__import__('os').system('touch /tmp/studytui-pwned')"], "not a layer name"),
     (["Conv2d(3, 8, x)"], "only literal arguments are allowed"),
     (["--model", "resnet19"], "unknown model 'resnet19'; models: resnet18"),
-    (["--input", "3x32", "ReLU()"], "input shape must be C x H x W"),
+    (["--input", "3x32x32x2", "ReLU()"], "input shape must be C x H x W"),
+    (["ReLU"], "ReLU is a class, not a layer: write ReLU() with parentheses"),
+    (["Linear(2 ** 4096, 3)"], "'2 ** 4096' is too large"),
+    (["Conv2d(3, 8, 3, padding=3 / 2)"], "use // for whole-number division"),
+    (["Conv2d(3, " + "-" * 3000 + "16, 3)"], "nested too deeply"),
+    (["Sequential(" * 170 + "ReLU()" + ")" * 170], "nested too deeply"),
 ])
 def test_bad_input_is_one_clear_line(args, message):
     out = run("calc", *args)
@@ -94,6 +99,13 @@ def test_nested_blocks_and_nn_prefix_parse():
     report = analyze("16x8x8", ["nn.Sequential(nn.Conv2d(16, 16, 3, padding=1), nn.ReLU())",
                                 "torch.nn.BasicBlock(16, 32, stride=2)"])
     assert report.output == (32, 4, 4)
+
+
+def test_tutorial_arithmetic_and_pasted_line_forms_are_read():
+    report = analyze("16x5x5", ["nn.Flatten(),", "nn.Linear(16 * 5 * 5, 120)", "Linear(120, 2 ** 5 + 64 // 2 - 100 % 7)",
+                                "Linear(62, 10, device='cpu', dtype=torch.float16)"])
+    assert [r.output for r in report.rows] == [(400,), (120,), (62,), (10,)]
+    assert report.rows[3].name == "Linear(62, 10)"  # the ignored arguments leave the name
 
 
 @pytest.mark.parametrize("text", ["Conv2d(3,\x00 8)", "(" * 150 + ")" * 150, "[" * 1000, "1e999999",

@@ -115,7 +115,15 @@ def test_missing_dataset_is_one_line(tmp_path):
 
 def test_resnet_resume_matches_uninterrupted_run(tmp_path):
     common = ["--tiny", "--config", "resnet18_cifar", "--set", "cutmix_alpha=1.0", "--set", "drop_path=0.1", "--seed", "3"]
-    whole = demo("resnet", *common, "--out", str(tmp_path / "whole"), "--export-onnx", str(tmp_path / "m.onnx"))
+    whole = demo("resnet", *common, "--out", str(tmp_path / "whole"), "--export-onnx", str(tmp_path / "m.onnx"),
+                 "--progress-json", str(tmp_path / "progress.jsonl"))
+    # the structured progress stream: start, every step, every epoch, the saved files, the result
+    events = [json.loads(line) for line in (tmp_path / "progress.jsonl").read_text().splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "result" and kinds.count("epoch") == 2
+    step_events = [e for e in events if e["event"] == "step"]
+    assert len(step_events) == events[0]["total_steps"] and {"loss", "acc", "lr", "momentum", "epoch"} <= set(step_events[0])
+    assert any(e["event"] == "saved" and e["path"].endswith("training.png") for e in events)
     # the tiny ResNet finishes on the CPU: no channels_last there (its backward hangs on CPU)
     device_line = next(line for line in whole.stdout.splitlines() if line.startswith("device: "))
     assert device_line.startswith("device: cpu") and "channels_last" not in device_line

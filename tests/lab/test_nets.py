@@ -166,3 +166,42 @@ def test_width_scales_resnet_and_unknown_model():
 
     with pytest.raises(StudytuiError, match="unknown model"):
         build_model("resnet7")
+
+
+def test_cifar_cnn_he_init_learns_where_default_init_sits_at_ln10():
+    """The cnn_cifar10 lesson's precondition: with He init the plain 9-layer CNN (no BN) fits a
+    batch; with PyTorch's default init its logits barely depend on the image (loss stays ln 10)."""
+    import math
+
+    import torch
+    from torch import nn
+
+    from studytui.lab.augment import normalize
+    from studytui.lab.data import offline_shapes
+    from studytui.lab.nets import CifarCNN
+
+    torch.manual_seed(0)
+    data = offline_shapes(32, 8)
+    x, y = normalize(data.train_x, data.mean, data.std), data.train_y
+
+    def fit(model: nn.Module) -> tuple[float, float]:
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        spread = model(x).std(dim=0).mean().item()  # how much the logits vary between images
+        for _ in range(15):
+            loss = nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return spread, loss.item()
+
+    torch.manual_seed(1)
+    he_spread, he_loss = fit(CifarCNN(width=0.25))
+    torch.manual_seed(1)
+    default = CifarCNN(width=0.25)
+    for m in default.modules():  # back to PyTorch's own initialisation
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            m.reset_parameters()
+    default_spread, default_loss = fit(default)
+    print(f"spread he={he_spread:.3g} default={default_spread:.3g}; loss he={he_loss:.3f} default={default_loss:.3f}")
+    assert default_spread < 1e-2 * he_spread  # default init: (almost) the same logits for every image
+    assert he_loss < default_loss and he_loss < 0.8 * math.log(10)  # He init starts learning at once

@@ -195,3 +195,27 @@ def test_pick_device_cpu():
     if not torch.cuda.is_available():
         with pytest.raises(StudytuiError, match="no CUDA"):
             pick_device("cuda")
+
+
+def test_step_meter_reads_back_in_batches_with_the_same_numbers():
+    """StepMeter(every=3) (the GPU setting: no host sync per step) logs what every=1 logs."""
+    import torch
+
+    from studytui.lab.train import History, StepMeter
+
+    g = torch.Generator().manual_seed(0)
+    steps = [(torch.rand((), generator=g), torch.randn(8, 4, generator=g), torch.randint(0, 4, (8,), generator=g))
+             for _ in range(7)]
+    logs = []
+    for every in (1, 3):
+        history = History()
+        meter = StepMeter(every, history)
+        for i, (loss, logits, y) in enumerate(steps):
+            meter.add(loss, logits, y, lr=0.1 * i, momentum=None)
+            if every == 3:  # read back only at multiples of 3 (and at the end)
+                assert len(history.steps) == (i + 1) // 3 * 3
+        means = meter.means()
+        logs.append((history.steps, means))
+    assert logs[0] == logs[1] and len(logs[0][0]) == 7
+    assert "momentum" not in logs[0][0][0] and logs[0][0][2]["lr"] == 0.2
+    assert abs(logs[0][1][0] - sum(float(loss) for loss, _, _ in steps) / 7) < 1e-6

@@ -63,3 +63,17 @@ def test_unsuspend_with_a_typo_changes_nothing(db):
     bad = invoke(db, "unsuspend", "alpha-1", "alpha-9")
     assert isinstance(bad.exception, StudytuiError) and "unknown card id 'alpha-9'" in str(bad.exception)
     assert [c["id"] for c in json.loads(invoke(db, "cards", "--suspended", "--json").output)] == ["alpha-1"]
+
+
+def test_a_new_database_is_announced_and_stats_show_its_path(tmp_path, deck_dirs, monkeypatch):
+    from studytui.study import store
+
+    monkeypatch.setattr(store, "on_create", None)  # the CLI sets it; leave the module as it was
+    monkeypatch.setattr("studytui.paths.CARDS_DIR", deck_dirs[0])
+    typo = tmp_path / "newdir" / "x.sqlite3"
+    first = CliRunner().invoke(cli, ["--db", str(typo), "stats", "--json"])
+    assert first.exit_code == 0
+    assert f"creating a new database at {typo.resolve()}" in first.stderr
+    assert json.loads(first.stdout)["db"] == str(typo.resolve())
+    again = CliRunner().invoke(cli, ["--db", str(typo), "stats"])
+    assert "creating" not in again.stderr and f"database: {typo.resolve()}" in again.stdout.replace("\n", "")

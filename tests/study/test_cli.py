@@ -78,7 +78,7 @@ def test_import_then_review_stats_and_export(tmp_path):
     p = run("import", str(notes), "--deck", "mine", db=db)
     no_traceback(p)
     assert p.returncode == 0 and "added 2" in p.stdout
-    assert (tmp_path / "data" / "imported" / "mine.yaml").is_file()
+    assert (tmp_path / "data" / "imported" / "s" / "mine.yaml").is_file()
     again = run("import", str(notes), "--deck", "mine", db=db)
     assert "added 0" in again.stdout and "unchanged 2" in again.stdout
 

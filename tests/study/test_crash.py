@@ -45,9 +45,7 @@ def test_every_acknowledged_answer_survives_sigkill(tmp_path, dirs):
     acked: dict[int, str] = {}
     trials = kills_mid_run = 0
     deadline = time.monotonic() + 9.0
-    # at least 5 kills and 21 acknowledged answers however slow the machine is; more while time
-    # allows (the cap only guards against a child that never acknowledges anything)
-    while trials < 200 and (trials < 5 or len(acked) <= 20 or (time.monotonic() < deadline and trials < 30)):
+    while (time.monotonic() < deadline or len(acked) <= 20 or kills_mid_run < 5) and trials < 60:  # a busy machine starts fewer children
         trials += 1
         child = spawn(db, cards, demos, "one" if trials % 2 else "two", 10_000)
         assert child.stdout.readline().strip() == "ready", child.stderr.read()

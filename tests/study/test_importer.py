@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import yaml
 
 from studytui.study.importer import card_id, merge_topic, parse_files, parse_markdown
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+SEEDS = Path(os.environ.get("STUDYTUI_SEEDS", Path(__file__).resolve().parents[3] / "shared" / "seeds"))
 
 
 def parse(md: str):
@@ -249,7 +250,7 @@ def test_sub_headings_inside_an_answer_belong_to_it():
 def test_repeated_question_with_two_answers_keeps_the_first():
     r = parse("### 1. What is X?\nFirst.\n### 2. What is X?\nSecond.\n")
     assert [c.answer for c in r.cards] == ["First."]
-    assert [(s.line, s.why) for s in r.skipped] == [(3, "repeats the question on line 1")]
+    assert [(s.line, s.why) for s in r.skipped] == [(3, "duplicate of line 1")]
 
 
 def test_ids_are_stable_and_ignore_formatting():
@@ -334,7 +335,7 @@ def test_merge_writes_a_loadable_topic_and_reimport_updates(tmp_path):
     deck, _ = load_deck(tmp_path / "none", extra_dirs=[out])
     assert len(deck.cards) == 4
     data = yaml.safe_load((out / "mine.yaml").read_text())
-    assert data["source"] == ["notes.md", "other.md"]
+    assert data["source"] == [str(notes), str(other)]  # full paths, never base names
 
 
 def test_merge_refuses_to_overwrite_a_broken_topic_file(tmp_path):

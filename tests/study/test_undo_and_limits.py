@@ -101,3 +101,23 @@ def test_drills_use_no_new_card_budget_and_are_not_counted_as_reviews_today(sess
     assert "drills" not in stats["topics"] and stats["drill_cards"]["learned"] == 1
     assert stats["new_today"] == {"studied": 0, "limit": 1, "available": 1}
     s.close()
+
+
+def test_a_relearning_card_shows_distinct_good_and_easy_and_easy_is_kept(session):
+    now = T0
+    session.answer("alpha-0", Rating.Good, now=now)
+    now += timedelta(minutes=10)
+    session.answer("alpha-0", Rating.Good, now=now)  # graduated
+    now = session.state("alpha-0").fsrs.due
+    session.answer("alpha-0", Rating.Again, now=now)  # a lapse: relearning
+    now = session.state("alpha-0").fsrs.due
+    assert session.state("alpha-0").phase == "relearning"
+    preview = session.preview("alpha-0", now=now)
+    assert preview[Rating.Easy] > preview[Rating.Good]
+    labels = session.button_labels("alpha-0", now=now)
+    assert labels["Good"] != labels["Easy"]
+    result = session.answer("alpha-0", Rating.Easy, now=now)
+    assert result.due - now == preview[Rating.Easy]  # the button said what the answer does
+    fresh = StudySession(Store.open(session.store.path), session.deck)  # and a replay agrees
+    assert fresh.state("alpha-0").fsrs.due == result.due
+    fresh.close()

@@ -11,7 +11,8 @@ from studytui.tui.mathtext import needs_plain_subscripts, render_math, to_unicod
     (r"5 \times 5", "5 × 5"),
     (r"\frac{n + 2p - k}{s} + 1", "(n + 2p − k)/s + 1"),  # the fraction keeps its parentheses
     (r"\lfloor \frac{H + 2p - k}{s} \rfloor + 1", "⌊(H + 2p − k)/s⌋ + 1"),
-    (r"k^2 C_{in}", "k² Cᵢₙ"),
+    (r"k^2 C_{in}", "k² C_in"),  # a word subscript stays plain: tiny ᵢₙ is hard to read
+    (r"r_{l-1} + (k_l - 1) j_{l-1}", "rₗ₋₁ + (kₗ − 1) jₗ₋₁"),  # index subscripts are Unicode
     (r"10^{-3}", "10⁻³"),
     (r"C_{out}", "C_out"),  # no Unicode subscript for every letter: plain, without braces
     (r"\mathcal{F}(x) + x", "ℱ(x) + x"),
@@ -42,7 +43,7 @@ def test_to_unicode(latex, text):
     (r"\frac{a}{b+c}", "a/(b+c)"),
     (r"\frac{a}{bc}", "a/(bc)"),
     (r"\frac12", "½"),
-    (r"\frac{1}{2}(\eta_{max} - \eta_{min})", "½(ηₘₐₓ − ηₘᵢₙ)"),
+    (r"\frac{1}{2}(\eta_{max} - \eta_{min})", "½(η_max − η_min)"),
     (r"2\frac{1}{2}", "2·½"),  # not the mixed number 2½
     (r"\frac{1}{n}\sum_i x_i", "1/n · ∑ᵢ xᵢ"),
     (r"\frac{\frac{a}{b}}{c}", "(a/b)/c"),
@@ -59,13 +60,14 @@ def test_review_glitches_are_gone(latex, text):
 
 
 def test_subscripts_are_decided_for_the_whole_card():
-    # C_in alone would become Cᵢₙ; beside C_out (no Unicode u) the whole card stays plain
-    card = "Weights: $C_{in} K^2$ per filter, times $C_{out}$."
+    # x_i alone would become xᵢ; in a card that also has C_in every subscript stays plain
+    card = "Sum $\\sum_i x_i$ over $C_{in}$ channels."
     assert needs_plain_subscripts(card)
-    assert render_math(card, escape=False) == "Weights: C_in K² per filter, times C_out."
-    assert render_math("Only $C_{in}$ here.", escape=False) == "Only Cᵢₙ here."
+    assert render_math(card, escape=False) == "Sum ∑_i x_i over C_in channels."
+    assert not needs_plain_subscripts("Only $x_i$ and $r_{l-1}$ here.")
+    assert render_math("Only $x_i$ and $r_{l-1}$ here.", escape=False) == "Only xᵢ and rₗ₋₁ here."
     # a front and back rendered with one decision agree with each other
-    assert render_math("$C_{in}$", escape=False, plain_subscripts=True) == "C_in"
+    assert render_math("$x_i$", escape=False, plain_subscripts=True) == "x_i"
 
 
 def test_malformed_latex_does_not_raise():

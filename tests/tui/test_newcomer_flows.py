@@ -168,3 +168,76 @@ async def test_space_on_the_answer_side_grades_good(make, workdir):
         await pilot.press("space")
         await settle(pilot, lambda: len(review.grades) == 1)
         assert _reviews(workdir / "study.db") == [(first, 3)]
+
+
+async def test_q_during_an_exam_asks_before_throwing_it_away(make, workdir):
+    app = make(screen="exam", questions=4, minutes=5, seed=4)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "exam" and app.screen.current == 0)
+        exam = app.screen
+        exam.set_focus(None)  # a drill question focuses its input box; q is a key, not a letter typed
+        await pilot.press("q")
+        await settle(pilot, lambda: app.screen.id == "confirm")
+        assert "Leave the exam?" in _text(app, "#confirm-question")
+        await pilot.press("n")  # keep going: same exam, same question
+        await settle(pilot, lambda: app.screen is exam)
+        assert exam.current == 0 and not exam.done
+        await pilot.press("q")
+        await settle(pilot, lambda: app.screen.id == "confirm")
+        await pilot.press("y")
+        await settle(pilot, lambda: app.screen.id == "_default" or app.screen.id == "home")
+    with sqlite3.connect(workdir / "study.db") as conn:
+        assert conn.execute("SELECT count(*) FROM exam").fetchone() == (0,)
+
+
+async def test_exam_report_uses_titles_and_separates_wrong_from_unanswered(make):
+    app = make(screen="exam", questions=4, minutes=5, seed=4)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "exam" and app.screen.current == 0)
+        exam = app.screen
+        first = exam.questions[0]
+        if first.card:
+            await pilot.press("space", "n")  # had it wrong
+        else:
+            await pilot.press(*"123456789", "enter")
+            await settle(pilot, lambda: first.correct is not None)
+            exam.set_focus(None)
+        await settle(pilot, lambda: first.correct is False)
+        exam.set_focus(None)
+        await pilot.press("f")  # finish early: three questions unanswered
+        await settle(pilot, lambda: exam.done)
+        table = exam.query_one("#report-table", DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        titles = {r[0] for r in rows}
+        assert titles <= {"Convolution basics", "Residual networks"} | {t for t in titles if t.startswith("Drill: ")}
+        assert not any(t in ("conv-basics", "resnet-ideas") for t in titles)  # titles, not topic ids
+        assert sum(int(r[2]) for r in rows) == 1 and sum(int(r[3]) for r in rows) == 3  # wrong, unanswered
+        missed = _text(app, "#report-missed")
+        assert "To study again (4)" in missed and "Q1 wrong" in missed and missed.count("unanswered") == 3
+
+
+async def test_the_theme_choice_is_remembered(make):
+    app = make()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "home" and app.screen.data is not None)
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        await settle(pilot, lambda: app.theme == "textual-light")
+        await pilot.pause()
+    again = make()
+    async with again.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: again.theme == "textual-light")
+
+
+async def test_a_new_database_is_announced_once_in_the_tui(make, workdir):
+    app = make(announce_new_db=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "home" and app.screen.data is not None)
+        await settle(pilot, lambda: any("Created a new database" in n.message for n in app._notifications))
+        note = next(n.message for n in app._notifications if "Created a new database" in n.message)
+        assert str((workdir / "study.db").resolve()) in note
+    again = make(announce_new_db=True)  # the file exists now: nothing to announce
+    async with again.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: again.screen.id == "home" and again.screen.data is not None)
+        await pilot.pause()
+        assert not any("Created a new database" in n.message for n in again._notifications)

@@ -20,15 +20,14 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from studytui.errors import StudytuiError
 from studytui.study.browse import BrowseFilter, CardRow
 from studytui.textsafe import clean_line
+from studytui.words import fit, plural
 
 MARK_FILTER_KEYS = {"all": None, "suspended": "suspended", "buried": "buried", "flagged": "flagged", "leech": "leech"}
 MARK_SYMBOLS = {"suspended": "S", "buried": "B", "flagged": "⚑", "leech": "L"}
-QUESTION_WIDTH = 56
 
 
 def _fit(text: str, width: int) -> str:
-    text = clean_line(text)
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    return fit(clean_line(text), width)
 
 
 class BrowserScreen(Screen):
@@ -40,16 +39,16 @@ class BrowserScreen(Screen):
     BINDINGS = [
         Binding("1", "show('all')", "All"),
         Binding("2", "show('suspended')", "Suspended"),
-        Binding("3", "show('buried')", "Buried"),
+        Binding("3", "show('buried')", "Buried", show=False),  # all keys are in f1 help; the footer keeps the common ones
         Binding("4", "show('flagged')", "Flagged"),
-        Binding("5", "show('leech')", "Leeches"),
-        Binding("t", "next_topic", "Topic"),
+        Binding("5", "show('leech')", "Leeches", show=False),
+        Binding("t", "next_topic", "Topic", show=False),
         Binding("slash", "search", "Search"),
         Binding("u", "act('unsuspend')", "Unsuspend"),
         Binding("b", "act('unbury')", "Unbury"),
         Binding("f", "toggle_flag", "Flag"),
         Binding("enter", "preview", "Preview", show=False),
-        Binding("o", "open_topic", "Review topic"),
+        Binding("o", "open_topic", "Review topic", show=False),
         Binding("escape", "leave_search", "Leave search", show=False),
         Binding("q", "back", "Back"),
     ]
@@ -77,7 +76,8 @@ class BrowserScreen(Screen):
         table.add_column("Marks", key="marks", width=5)
         table.add_column("Card", key="card", width=26)
         table.add_column("Topic", key="topic", width=18)
-        table.add_column("Question", key="question")
+        self.question_width = max(20, self.app.size.width - 62)  # the rest of the row, cut with …
+        table.add_column("Question", key="question", width=self.question_width)
         self.query_one("#browser-empty").display = False
         self.run_worker(self._start(), exclusive=True, group="browser")
 
@@ -106,11 +106,11 @@ class BrowserScreen(Screen):
         for row in self.rows:
             marks = "".join(MARK_SYMBOLS[m] for m in row.marks)
             table.add_row(marks, _fit(row.card_id, 26), _fit(titles.get(row.topic, row.topic), 18),
-                          _fit(row.question, QUESTION_WIDTH), key=row.card_id)
+                          _fit(row.question, self.question_width), key=row.card_id)
         if self.rows:
             table.move_cursor(row=min(keep, len(self.rows) - 1))
         topic = titles.get(self.filter.topic, "every topic") if self.filter.topic else "every topic"
-        count = f"{len(self.rows)} card{'s' * (len(self.rows) != 1)}"
+        count = plural(len(self.rows), "card")
         self.query_one("#browser-filter", Static).update(
             Text.assemble((count, "bold"), f" · {self.filter.describe()} · {clean_line(topic)}"))
         empty = self.query_one("#browser-empty", Static)

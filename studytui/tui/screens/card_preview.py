@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from studytui.textsafe import clean_line
 from studytui.tui.widgets.card_view import CardView
 
 
@@ -20,7 +22,8 @@ class CardPreview(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="preview-box"):
-            yield Static(f"[b]{self.card[1]}[/b]  ·  {self.card[0]}   (esc closes)", id="preview-title")
+            yield Static(Text.assemble((clean_line(self.card[1]), "b"), f"  ·  {clean_line(self.card[0])}   (esc closes)"),
+                         id="preview-title")
             yield CardView(id="preview-card")
 
     async def on_mount(self) -> None:

@@ -96,7 +96,7 @@ def _image_widget_class():
 
     textual-image asks the terminal what it can draw when it is first imported, which is
     possible only before Textual owns the terminal (studytui imports it early where the terminal
-    says it has graphics: see preload_graphics). Imported later, the query is skipped and
+    says it has graphics: see studytui.tui.graphics). Imported later, the query is skipped and
     half-block cells are used: they work in any colour terminal.
     """
     if "textual_image.widget" in sys.modules:
@@ -110,17 +110,6 @@ def _image_widget_class():
     finally:
         sys.__stdout__ = real
     return HalfcellImage
-
-
-def preload_graphics() -> None:
-    """Import textual-image before the app starts when the terminal announces graphics (kitty,
-    WezTerm, ... or STUDYTUI_GRAPHICS=1), so plots are drawn with real pixels. Skipped otherwise:
-    the import costs most of a second."""
-    term = os.environ.get("TERM", "") + " " + os.environ.get("TERM_PROGRAM", "")
-    wanted = os.environ.get("STUDYTUI_GRAPHICS") == "1" or any(
-        name in term.lower() for name in ("kitty", "wezterm", "ghostty", "konsole", "foot", "mlterm", "contour"))
-    if wanted and sys.__stdout__ is not None and sys.__stdout__.isatty():
-        import textual_image.widget  # noqa: F401  (detects kitty / sixel support now)
 
 
 class ConfirmLeave(ModalScreen[bool]):
@@ -315,7 +304,7 @@ class DemosScreen(Screen):
         saved = list(dict.fromkeys(self.saved + self.curves.saved))
         plots = [p for p in saved if p.endswith((*IMAGE_SUFFIXES, ".svg", ".pdf"))]
         if self.stopped:
-            status.update(Text(f"Stopped {demo.name}. Log: {self.log_path}", style="yellow"))
+            status.update(Text(clean(f"Stopped {demo.name}. Log: {self.log_path}"), style="yellow"))
         elif code == 0:
             text = Text.assemble((f"{demo.name} finished.", "bold green"), " Saved:\n")
             text.append("\n".join(f"  {clean(p)}" for p in plots) or "  (it reported no plot)")

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from rich.syntax import Syntax
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
 from studytui.errors import StudytuiError
+from studytui.textsafe import clean
 from studytui.tui.widgets.layer_table import LayerTable
 
 KINDS = ("shapes", "params", "rf", "macs", "mixed")
@@ -88,10 +90,10 @@ class DrillScreen(Screen):
         try:
             problem = await self.app.backend.call(_generate, self.kind, self.level, self.seed, self.index)
         except ImportError as exc:
-            prompt.update(f"[b red]Drills are not available in this build[/b red] ({exc}).")
+            prompt.update(Text.assemble(("Drills are not available in this build", "b red"), f" ({clean(str(exc))})."))
             return
         except StudytuiError as exc:
-            prompt.update(f"[b red]Cannot generate a drill:[/b red] {exc}")
+            prompt.update(Text.assemble(("Cannot generate a drill:", "b red"), f" {clean(str(exc))}"))
             return
         self.problem, self.checked = problem, False
         prompt.update(question_text(problem))
@@ -128,14 +130,14 @@ class DrillScreen(Screen):
         problem = self.problem
         feedback = await backend.call(check, problem, text)
         if feedback.unreadable:
-            self.notify(f"Could not read '{text}': {feedback.error}. Try e.g. {PLACEHOLDER.get(problem.quantity, '')}.",
-                        severity="warning")
+            self.notify(clean(f"Could not read '{text}': {feedback.error}. Try e.g. {PLACEHOLDER.get(problem.quantity, '')}."),
+                        severity="warning", markup=False)  # the typed text is text, `[/]` included
             return
         self.checked = True
         try:
             await backend.call(backend.record_drill, problem.family, problem.level, feedback.correct, text, problem.seed)
         except StudytuiError as exc:
-            self.notify(f"Not saved: {exc}", severity="error")
+            self.notify(clean(f"Not saved: {exc}"), severity="error", markup=False)
         self.total += 1
         self.right += feedback.correct
         self._status()
@@ -195,7 +197,8 @@ class DrillScreen(Screen):
         if self.query_one("#drill-feedback").display:
             self.feedback_lines.insert(1, f"[b {style}]torch:[/b {style}] {_escape(summary)}")
             self.query_one("#feedback-text", Static).update("\n".join(self.feedback_lines))
-        self.notify(("✔ " if ok else "✘ ") + summary.splitlines()[0], severity="information" if ok else "error")
+        self.notify(clean(("✔ " if ok else "✘ ") + summary.splitlines()[0]), severity="information" if ok else "error",
+                    markup=False)
 
     # --- navigation --------------------------------------------------------------------------
 

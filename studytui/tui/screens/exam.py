@@ -1,6 +1,8 @@
 """Exam: a timed mock exam mixing cards (self-graded: reveal, then y / n) and drills
 (auto-graded: type the answer, enter), with a score report per topic at the end, saved to the
 store (and listed on the stats screen). Exam answers do not touch the review schedule.
+Essay cards are graded by their rubric: reveal, tick the points made, enter; they earn partial
+credit (ticked/total). Cloze cards show their blank.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
 from studytui.errors import StudytuiError
+from studytui import words
+from studytui.textsafe import clean_line
 from studytui.tui.widgets.card_view import CardView
+from studytui.tui.widgets.rubric import RubricChecklist
 from studytui.tui.widgets.format import duration, percent
 from studytui.tui.widgets.layer_table import LayerTable
 
@@ -28,14 +33,28 @@ DRILL_LEVEL = 2
 @dataclass
 class Question:
     topic: str  # card topic id, or "drills/<family>"
-    card: tuple[str, str, str, str] | None = None  # (id, topic, q, a)
+    card: Any = None  # studytui.study.stats.ExamCard: (id, topic, q, a, card)
     problem: Any = None
     correct: bool | None = None  # None: not answered
+    points: tuple[int, int] | None = None  # an essay's (ticked, total) rubric points
+
+    @property
+    def essay(self) -> bool:
+        return self.card is not None and self.card.card.type == "essay"
+
+    @property
+    def score(self) -> float | None:
+        """Credit earned: 1/0, ticked/total for an essay, None when unanswered."""
+        if self.points is not None:
+            return self.points[0] / self.points[1]
+        return None if self.correct is None else float(self.correct)
 
 
 class ExamScreen(Screen):
     HELP = ("A mock exam. Cards: answer in your head, space shows the model answer, then be honest: "
-            "y if you had it, n if not. Drills: type the answer, enter checks it. enter moves on; "
+            "y if you had it, n if not. Essays: space shows the rubric; tick the points you made (1-8, or "
+            "space on a point) and press enter: you earn that share of the point. "
+            "Drills: type the answer, enter checks it. enter moves on; "
             "f finishes early. The score per topic is saved and shown on the stats screen.")
     BINDINGS = [
         Binding("space", "reveal", "Show answer"),
@@ -46,10 +65,11 @@ class ExamScreen(Screen):
         Binding("escape", "leave_input", "Leave input", show=False),
         Binding("q", "back", "Back"),
     ]
+    MISSED_SHOWN = 12  # questions listed under the report (the rest are counted)
 
     def __init__(self, minutes: float | None = None, questions: int | None = None, seed: int | None = None):
         super().__init__(id="exam")
-        self.minutes = float(minutes) if minutes else 20.0
+        self.minutes = float(minutes) if minutes and 0 < float(minutes) < 1e6 else 20.0  # nan/inf: the default
         self.count = int(questions) if questions else 10
         self.seed = seed
         self.questions: list[Question] = []
@@ -74,11 +94,14 @@ class ExamScreen(Screen):
             with Vertical(id="exam-report"):
                 yield Static("", id="report-text")
                 yield DataTable(id="report-table", zebra_stripes=True, cursor_type="row")
+                yield Static("", id="report-missed", markup=False)
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         for part in ("#exam-card", "#exam-drill", "#exam-report"):
             self.query_one(part).display = False
+        self.query_one("#exam-card", CardView).verdict = lambda ticked, total: (
+            f"{len(ticked)} of {total} points → {len(ticked) / total:.0%} credit   (enter: next question)")
         backend = self.app.backend
         if self.seed is None:
             self.seed = int(backend.now().timestamp()) % 100_000
@@ -124,13 +147,13 @@ class ExamScreen(Screen):
             return
         self.current, self.revealed = index, False
         q = self.questions[index]
-        kind = "card, self-graded" if q.card else "drill, auto-graded"
+        kind = "essay, rubric-graded" if q.essay else "card, self-graded" if q.card else "drill, auto-graded"
         self.query_one("#exam-position", Static).update(f"Question [b]{index + 1}[/b] of {len(self.questions)}  ({kind})")
         self.query_one("#exam-progress", ProgressBar).update(progress=index)
         card_view, drill = self.query_one("#exam-card", CardView), self.query_one("#exam-drill")
         card_view.display, drill.display = q.card is not None, q.problem is not None
         if q.card:
-            await card_view.show(q.card[2], q.card[3], q.card[1])
+            await card_view.show_card(q.card.card, q.card.topic)
             self.set_focus(None)
         else:
             from studytui.tui.screens.drill import question_text
@@ -149,8 +172,8 @@ class ExamScreen(Screen):
             return action == "back"  # the report: only the way out is left
         if action == "reveal":
             return bool(q and q.card and not self.revealed)
-        if action == "self_grade":
-            return bool(q and q.card and self.revealed and q.correct is None)
+        if action == "self_grade":  # an essay is graded by its rubric ticks instead
+            return bool(q and q.card and not q.essay and self.revealed and q.correct is None)
         if action == "next":
             return bool(q and q.correct is not None)
         return True
@@ -166,6 +189,14 @@ class ExamScreen(Screen):
         q = self.question
         if q and q.card and self.revealed and q.correct is None:
             q.correct = had_it
+            await self._go(self.current + 1)
+
+    @on(RubricChecklist.Submitted)
+    async def _essay_graded(self, event: RubricChecklist.Submitted) -> None:
+        q = self.question
+        if q and q.essay and self.revealed and q.correct is None and not self.done:
+            q.points = (len(event.ticked), event.total)
+            q.correct = q.points[0] == q.points[1]
             await self._go(self.current + 1)
 
     @on(Input.Submitted, "#exam-input")
@@ -201,17 +232,21 @@ class ExamScreen(Screen):
         if self.done or self.started is None:
             return
         self.done = True
-        topics: dict[str, tuple[int, int]] = {}
-        for q in self.questions:  # an unanswered question counts as wrong
-            right, total = topics.get(q.topic, (0, 0))
-            topics[q.topic] = (right + bool(q.correct), total + 1)
+        from studytui.study.stats import credit, exam_tally
+
+        topics = exam_tally((q.topic, q.score) for q in self.questions)  # unanswered: 0
         backend = self.app.backend
+        titles = await backend.call(_topic_titles, backend, self.questions)
         try:
             await backend.call(backend.record_exam, self.started, topics, self.minutes)
             saved = "Saved; see it on the stats screen (s on the home screen)."
         except StudytuiError as exc:
-            saved = f"[b red]Not saved:[/b red] {exc}"
-        right = sum(c for c, _ in topics.values())
+            from rich.markup import escape
+
+            from studytui.textsafe import clean
+
+            saved = f"[b red]Not saved:[/b red] {escape(clean(str(exc)))}"  # it may quote a path
+        right = credit(sum(c for c, _ in topics.values()))
         total = sum(n for _, n in topics.values())
         answered = sum(q.correct is not None for q in self.questions)
         spent = min(self.minutes * 60, (backend.now() - self.started).total_seconds())
@@ -222,22 +257,76 @@ class ExamScreen(Screen):
         self.query_one("#exam-clock", Static).update(f"time used {duration(spent)}")
         self.query_one("#report-text", Static).update(
             f"[b]Score {right}/{total} ({percent(right / total if total else None)})[/b]   "
-            f"answered {answered} of {total}\n{saved}\n")
+            f"answered {answered} of {total}\n{saved}\n{_essay_lines(self.questions)}")
         table = self.query_one("#report-table", DataTable)
-        table.add_columns("Topic", "Correct", "Total", "Score")
+        table.add_columns("Topic", "Correct", "Wrong", "Unanswered", "Score")
         for topic, (c, n) in sorted(topics.items(), key=lambda kv: kv[1][0] / kv[1][1]):
-            table.add_row(topic, str(c), str(n), percent(c / n))
+            asked = [q for q in self.questions if q.topic == topic]
+            wrong = sum(q.correct is False for q in asked)
+            unanswered = sum(q.correct is None for q in asked)
+            table.add_row(fit(titles[topic], 40), str(c), str(wrong), str(unanswered), percent(c / n))
+        self.query_one("#report-missed", Static).update(self._missed_lines(titles))
         self.query_one("#exam-report").display = True
         table.focus()
         self.refresh_bindings()
+
+    def _missed_lines(self, titles: dict[str, str]) -> str:
+        """The questions to study again: wrong ones, then unanswered ones (as plain text lines)."""
+        missed = [(i, q) for i, q in enumerate(self.questions, 1) if not q.correct]
+        if not missed:
+            return "Nothing missed."
+        lines = []
+        for i, q in missed[: self.MISSED_SHOWN]:
+            what = "unanswered" if q.correct is None else "partial" if q.score else "wrong"
+            text = q.card[2] if q.card else getattr(q.problem, "prompt", "drill")
+            lines.append(f"  Q{i} {what:<10} {fit(titles[q.topic], 24)}: {fit(text, 60)}")
+        more = len(missed) - self.MISSED_SHOWN
+        tail = f"\n  … and {more} more" if more > 0 else ""
+        return f"To study again ({len(missed)}):\n" + "\n".join(lines) + tail
 
     def action_leave_input(self) -> None:
         self.set_focus(None)
 
     def action_back(self) -> None:
-        if not self.done and self.started is not None:
-            self.notify("Exam left unfinished: nothing saved.")
-        self.app.pop_screen()
+        if self.done or self.started is None:
+            self.app.pop_screen()
+            return
+        from studytui.tui.screens.confirm import Confirm
+
+        answered = sum(q.correct is not None for q in self.questions)
+
+        def leave(yes: bool | None) -> None:
+            if yes:
+                self.notify("Exam left unfinished: nothing saved.")
+                self.app.pop_screen()
+
+        self.app.push_screen(Confirm(
+            "Leave the exam?",
+            f"{answered} of {len(self.questions)} answered; leaving throws them away "
+            "(f finishes early and saves the score instead).", yes="leave and discard", no="keep going"), leave)
+
+
+def fit(text: str, width: int) -> str:
+    """One line of user text, cut with an ellipsis."""
+    return words.fit(clean_line(text), width)
+
+
+def _topic_titles(backend: Any, questions: list[Question]) -> dict[str, str]:
+    """Topic id -> its title ("drills/rf" -> "Drill: rf")."""
+    out = {}
+    for q in questions:
+        if q.topic.startswith("drills/"):
+            out[q.topic] = f"Drill: {q.topic.split('/', 1)[1]}"
+        else:
+            out[q.topic] = backend.topic_title(q.topic)
+    return out
+
+
+def _essay_lines(questions: list[Question]) -> str:
+    """One line per answered essay: its partial credit."""
+    lines = [f"Essay {q.card.id}: {t} of {n} rubric points = {t / n:.0%} credit"
+             for q in questions if q.essay and q.points for t, n in [q.points]]
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _build_exam(backend: Any, count: int, seed: int) -> list[Question]:

@@ -39,5 +39,7 @@ class HelpScreen(ModalScreen[None]):
             if isinstance(binding, Binding) and binding.key not in seen:
                 seen.add(binding.key)
                 table.add_row(key_label(binding.key), binding.description or binding.action)
+        for key, what in getattr(self.under, "EXTRA_KEYS", []):  # keys of a widget on the screen
+            table.add_row(key, what)
         for key, what in GLOBAL_KEYS:
             table.add_row(key, what)

@@ -9,7 +9,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from rich.text import Text
+
 from studytui.errors import StudytuiError
+from studytui.textsafe import clean, clean_line
 from studytui.tui.backend import HomeData
 from studytui.tui.widgets.format import percent
 
@@ -20,6 +23,8 @@ EMPTY_DECK = (
     "Drills ([b]d[/b]) and demos ([b]m[/b]) work without any cards."
 )
 
+
+READ_ONLY = "Read-only database: you can look around, but no grade, drill or exam can be saved."
 
 TOPIC_WIDTH = 44  # long titles are cut with … so the numbers stay visible
 
@@ -82,7 +87,8 @@ class HomeScreen(Screen):
         self._show_data(data)
 
     def _show_error(self, message: str) -> None:
-        self.query_one("#today", Static).update(f"[b red]Cannot open the database[/b red]\n{message}")
+        # the message holds a path and file content: text, never markup (`[/]` in a folder name)
+        self.query_one("#today", Static).update(Text.assemble(("Cannot open the database", "b red"), "\n", clean(message)))
         self.query_one("#topics", DataTable).display = False
 
     def _show_data(self, data: HomeData) -> None:
@@ -91,27 +97,31 @@ class HomeScreen(Screen):
             f"Today: [b]{data.reviews_today}[/b] reviewed  [b]{data.due}[/b] due  "
             f"[b]{data.new}[/b] new today ({data.new_studied}/{data.new_limit} done)  "
             f"{data.learned} learned  retention {percent(data.retention)}"
+            + (f"\n[b $warning]{READ_ONLY}[/]" if data.read_only else "")
         )
         table = self.query_one("#topics", DataTable)
         cursor = table.cursor_row
         table.clear()
         for row in data.rows:
-            table.add_row(_fit(row.title, self.topic_width), str(row.due), str(row.new), str(row.learned), percent(row.retention),
-                          (row.demo or "—").removesuffix(".py"), key=row.topic)
+            table.add_row(Text(_fit(clean_line(row.title), self.topic_width)), str(row.due), str(row.new), str(row.learned),
+                          percent(row.retention), Text(clean_line(row.demo or "—").removesuffix(".py")), key=row.topic)
         table.display = not data.empty
         if data.rows:
             table.move_cursor(row=min(cursor, len(data.rows) - 1))
             table.focus()
         message = self.query_one("#home-message", Static)
-        notes = []
+        notes: list[Text] = []
         if data.empty:
-            notes.append(EMPTY_DECK)
-        if data.problems:
-            shown = "\n".join(data.problems[:2])
+            notes.append(Text.from_markup(EMPTY_DECK))
+        if data.problems:  # the problems quote the files (keys, values): shown as text
+            shown = "\n".join(clean(p) for p in data.problems[:2])
             more = f"\n… and {len(data.problems) - 2} more (run `studytui check`)" if len(data.problems) > 2 else ""
-            notes.append(f"[b yellow]Some topic files were skipped:[/b yellow]\n{shown}{more}")
-        message.update("\n\n".join(notes))
+            notes.append(Text.assemble(("Some topic files were skipped:", "b yellow"), f"\n{shown}{more}"))
+        message.update(Text("\n\n").join(notes))
         message.display = bool(notes)
+        if data.db_created and self.app.options.pop("announce_new_db", False):
+            # said once, so a mistyped --db is noticed before any study goes into a new file
+            self.notify(f"Created a new database at {clean_line(data.db_path)}", markup=False, timeout=10)
 
     @on(DataTable.RowSelected, "#topics")
     def review_topic(self, event: DataTable.RowSelected) -> None:

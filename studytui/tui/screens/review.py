@@ -2,12 +2,15 @@
 
 Every grade is awaited on the database thread (the store commits before `answer` returns) and
 only then is the next card asked for, so a grade is always saved before the next card appears.
-Key presses that arrive meanwhile wait in the screen's queue: nothing is lost or reordered.
+Grade keys pressed while a grade is being saved are ignored: no card is on screen then, and a
+grade is only ever given to a card the student has seen (see `_save_grade` for a busy database).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from textual import on
@@ -17,12 +20,33 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, ProgressBar, Static
 
+from rich.markup import escape
+from rich.text import Text
+
 from studytui.errors import StudytuiError
+from studytui.textsafe import clean
+from studytui.tui.safe import in_background, reports_errors
 from studytui.tui.widgets.card_view import CardView
+from studytui.tui.widgets.rubric import RubricChecklist
 from studytui.tui.widgets.format import duration
 
 GRADES = ((1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy"))
 PHASE_STYLE = {"new": "b $accent", "learning": "b $warning", "relearning": "b $error", "review": "b $success"}
+
+
+@dataclass(frozen=True)
+class PendingGrade:
+    card_id: str
+    rating: int
+    duration_ms: int | None
+    at: datetime  # when it was given: that is the time the log records, however late the write
+
+
+def unsaved_message(count: int, problem: str | None) -> tuple[str, str]:
+    """(question, detail) for the Confirm screen shown before leaving with unsaved grades."""
+    grades = f"{count} grade{'s' * (count != 1)}"
+    return (f"{grades} not saved yet. Leave anyway and lose {'them' if count > 1 else 'it'}?",
+            f"Why: {problem or 'the database is busy'}. Stay, and it is saved as soon as the database allows.")
 
 
 FLAG_NOTE = "   ⚑ flagged"
@@ -37,8 +61,14 @@ class ReviewScreen(Screen):
         "Read the question, answer it in your head, then press space to see the answer and grade "
         "yourself honestly: 1 Again (forgot), 2 Hard, 3 Good, 4 Easy. The interval on each button "
         "is when the card comes back (space on the answer side is Good, as in Anki). u takes back "
-        "the last action: a grade, suspend, bury or flag. After the day's new cards, + lets 10 more in."
+        "the last action: a grade, suspend, bury or flag. After the day's new cards, + lets 10 more in. "
+        "Cloze cards: fill the blank [...]. Essay cards: write or think a full answer, press space, "
+        "then tick the points you made (1-8, or space on a point) and press enter: every point is "
+        "Good, at least half Hard, fewer Again; e is Easy once every point is ticked. A card's note "
+        "appears after its answer."
     )
+    EXTRA_KEYS = [("1-8 (essay)", "tick rubric point N"), ("space (essay)", "tick the highlighted point"),
+                  ("enter (essay)", "grade from the ticks"), ("e (essay)", "Easy: every point ticked")]
     BINDINGS = [
         Binding("space", "reveal", "Show answer"),
         Binding("enter", "reveal", "Show answer", show=False),
@@ -68,6 +98,9 @@ class ReviewScreen(Screen):
         self.actions = 0  # grades, suspends, buries and flags this screen can still take back
         self.started: datetime | None = None
         self.shown_at: datetime | None = None
+        self.unsaved: list[PendingGrade] = []  # typed but not yet in the database
+        self.save_problem: str | None = None
+        self.left = False  # the student left with unsaved grades (and said so)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -75,6 +108,7 @@ class ReviewScreen(Screen):
             with Horizontal(id="review-status"):
                 yield Static("", id="queue")
                 yield ProgressBar(id="session-progress", show_eta=False)
+            yield Static("", id="save-status")
             yield CardView(id="card")
             yield Static("", id="summary")
             with Horizontal(id="grades"):
@@ -87,6 +121,8 @@ class ReviewScreen(Screen):
         for button in self.query(Button):
             button.can_focus = False  # keys belong to the screen: space/enter reveal, 1-4 grade
         self.query_one("#summary").display = False
+        self.query_one("#save-status").display = False
+        self.query_one(CardView).verdict = rubric_verdict
         self.started = self.app.backend.now()
         self.run_worker(self._advance(), group="review")
 
@@ -95,8 +131,8 @@ class ReviewScreen(Screen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "reveal":
             return self.item is not None and not self.revealed
-        if action == "grade":
-            return self.item is not None and self.revealed
+        if action == "grade":  # an essay's grade follows from its rubric ticks (RubricChecklist)
+            return self.item is not None and self.revealed and not self.query_one(CardView).is_essay
         if action in ("mark", "flag", "demo"):
             return self.item is not None
         if action == "undo":
@@ -110,7 +146,7 @@ class ReviewScreen(Screen):
         self.query_one(CardView).reveal(shown)
         self.query_one("#reveal").display = not shown and self.item is not None
         for button in self.query(".grade"):
-            button.display = shown
+            button.display = shown and not self.query_one(CardView).is_essay
         self.refresh_bindings()
 
     async def _advance(self) -> None:
@@ -119,7 +155,7 @@ class ReviewScreen(Screen):
         try:
             item = await backend.call(backend.next_item, self.topic)
         except StudytuiError as exc:
-            self._finish(f"[b red]Cannot review:[/b red] {exc}")
+            self._finish(Text.assemble(("Cannot review:", "b red"), f" {clean(str(exc))}"))
             return
         await self._show(item)
 
@@ -135,11 +171,12 @@ class ReviewScreen(Screen):
         card_view = self.query_one(CardView)
         card_view.display = True
         title = await backend.call(backend.topic_title, item.topic)
+        title = escape(title)  # a deck's title is text, not markup
         phase = f"[{PHASE_STYLE.get(item.phase, 'b')}]{item.phase}[/]"
         edited = "   [i]edited since your last review[/i]" if item.edited else ""
         self.meta = f"{title}  ·  {phase}{edited}"
         flagged = await backend.call(backend.is_flagged, item.card_id)
-        await card_view.show(item.card.front(), item.card.back(), self.meta + _flag_note(flagged))
+        await card_view.show_card(item.card, self.meta + _flag_note(flagged))
         labels = await backend.call(backend.button_labels, item.card_id)
         for n, name in GRADES:
             self.query_one(f"#grade-{n}", Button).label = f"{n} {name}  {labels.get(name, '')}"
@@ -152,6 +189,7 @@ class ReviewScreen(Screen):
         counts = await backend.call(backend.queue_counts, self.topic)
         done = len(self.grades)
         title = await backend.call(backend.topic_title, self.topic)
+        title = escape(title)  # a deck's title is text, not markup
         self.query_one("#queue", Static).update(
             f"[b]{title}[/b]   done {done}   due {counts['due']}   new {counts['new']}"
         )
@@ -182,7 +220,7 @@ class ReviewScreen(Screen):
         return (f"[b]Session complete.[/b]  {len(self.grades)} cards in {duration(spent)}\n\n{parts}\n\n"
                 f"Recalled {correct} of {len(self.grades)}.  Press q to go back, u to take back the last grade.{more}")
 
-    def _finish(self, message: str) -> None:
+    def _finish(self, message: str | Text) -> None:
         self.finished = True
         self.item = None
         self.query_one(CardView).display = False
@@ -198,23 +236,22 @@ class ReviewScreen(Screen):
         if self.item is not None and not self.revealed:
             self._set_revealed(True)
 
+    @reports_errors
     async def action_study_more(self) -> None:
         backend = self.app.backend
         limit = await backend.call(backend.study_more, 10)
         self.notify(f"Custom study: {limit.left} more new card{'s' * (limit.left != 1)} today.")
         await self._advance()
 
+    @in_background
     async def action_grade(self, rating: int) -> None:
         if self.item is None or not self.revealed:
             return
         backend = self.app.backend
         spent = int((backend.now() - self.shown_at).total_seconds() * 1000) if self.shown_at else None
         item, self.item = self.item, None  # no second grade for the same card while saving
-        try:
-            result = await backend.call(backend.answer, item.card_id, rating, spent)
-        except StudytuiError as exc:
-            self.item = item
-            self.notify(str(exc), severity="error")
+        result = await self._save_grade(item, rating, spent)
+        if result is None:  # left the screen with the grade unsaved (after saying so)
             return
         self.grades.append(rating)
         self.actions += 1
@@ -222,6 +259,7 @@ class ReviewScreen(Screen):
             self.notify("That card keeps slipping: it is now flagged and suspended (a leech).", severity="warning")
         await self._advance()
 
+    @reports_errors
     async def action_undo(self) -> None:
         backend = self.app.backend
         undone = await backend.call(backend.undo)
@@ -237,16 +275,18 @@ class ReviewScreen(Screen):
             return
         await self._show(await backend.call(backend.item_for, undone.card_id))
 
+    @reports_errors
     async def action_mark(self, kind: str) -> None:
         if self.item is None:
             return
         backend = self.app.backend
         await backend.call(backend.mark, self.item.card_id, kind)
         self.actions += 1
-        self.notify({"suspend": "Suspended: it will not come back until unsuspended.",
+        self.notify({"suspend": "Suspended. u undoes; c on the home screen (or studytui unsuspend ID) brings it back.",
                      "bury": "Buried until tomorrow."}[kind])
         await self._advance()
 
+    @reports_errors
     async def action_flag(self) -> None:
         if self.item is None:
             return
@@ -272,7 +312,29 @@ class ReviewScreen(Screen):
         self.app.open_screen("demos", demo=demo)
 
     def action_back(self) -> None:
+        if self.unsaved:
+            from studytui.tui.screens.confirm import Confirm
+
+            def leave(yes: bool | None) -> None:
+                if yes:
+                    self.unsaved.clear()
+                    self.left = True
+                    self.app.pop_screen()
+
+            self.app.push_screen(Confirm(*unsaved_message(len(self.unsaved), self.save_problem)), leave)
+            return
         self.app.pop_screen()
+
+    @on(RubricChecklist.Submitted)
+    async def _essay_graded(self, event: RubricChecklist.Submitted) -> None:
+        from studytui.study.rubric import EASY, rubric_grade, rubric_score
+
+        if self.item is None or not self.revealed:
+            return
+        if event.easy and rubric_score(event.ticked, event.total) < 1:
+            self.notify("Easy needs every point ticked.", severity="warning")
+            return
+        await self.action_grade(EASY if event.easy else rubric_grade(event.ticked, event.total))
 
     @on(Button.Pressed, "#reveal")
     def _reveal_clicked(self) -> None:
@@ -281,3 +343,62 @@ class ReviewScreen(Screen):
     @on(Button.Pressed, ".grade")
     async def _grade_clicked(self, event: Button.Pressed) -> None:
         await self.action_grade(int(event.button.id.split("-")[1]))
+
+    # --- saving a grade, whatever the database does ------------------------------------------
+
+    RETRY_EVERY_S = 1.0  # between attempts once a write failed (each attempt itself may wait 1 s)
+    WAIT_ROUNDS = 10  # attempts that say "waiting" before the screen says the grade is not saved
+
+    async def _save_grade(self, item, rating: int, spent: int | None):
+        """Write one grade and return the core's AnswerResult. While another program holds the
+        lock it keeps trying and says so; when the write fails for another reason (full disk,
+        read-only file) the grade stays queued in `unsaved`, the screen says what is wrong and the
+        write is tried again until it works or the student leaves (which asks first)."""
+        backend = self.app.backend
+        grade = PendingGrade(item.card_id, rating, spent, backend.now())
+        self.unsaved.append(grade)
+        attempt = 0
+        try:
+            while True:
+                try:
+                    result = await backend.call(backend.answer, grade.card_id, grade.rating, grade.duration_ms, grade.at)
+                except StudytuiError as exc:
+                    attempt += 1
+                    self._say_unsaved(exc, attempt)
+                    if self.left:
+                        return None  # the student chose to leave without it
+                    await asyncio.sleep(self.RETRY_EVERY_S)
+                    if self.left:
+                        return None
+                    continue
+                self.unsaved.remove(grade)
+                return result
+        finally:
+            if not self.unsaved and not self.left:
+                self.save_problem = None
+                self.query_one("#save-status").display = False
+
+    def _say_unsaved(self, exc: StudytuiError, attempt: int) -> None:
+        from studytui.study.store import DatabaseBusy
+
+        self.save_problem = clean(str(exc))
+        if isinstance(exc, DatabaseBusy) and attempt <= self.WAIT_ROUNDS:
+            text = Text("Waiting for another studytui… (another program holds the database; your grade "
+                        "is kept and will be saved)", style="bold yellow")
+        else:
+            text = Text.assemble(
+                ("Your grade is not saved yet: ", "bold red"), self.save_problem,
+                "\nIt is kept in memory and saved as soon as the database allows; leaving asks first.")
+        if self.left:
+            return
+        status = self.query_one("#save-status", Static)
+        status.update(text)
+        status.display = True
+
+def rubric_verdict(ticked: list[int], total: int) -> str:
+    """"2 of 4 points → Hard   (enter grades, e Easy)": what the ticks of an essay give."""
+    from studytui.study.rubric import rubric_grade
+
+    grade = dict(GRADES)[rubric_grade(ticked, total)]
+    easy = ", e Easy" if len(ticked) == total else ""
+    return f"{len(ticked)} of {total} points → {grade}   (enter grades{easy})"

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from studytui.errors import StudytuiError
 from studytui.tui.widgets.format import percent
+from studytui.words import fit
 from studytui.tui.widgets.heatmap import Heatmap
 
 TABS = ("overview", "forecast", "retention", "drills", "exams")
@@ -92,14 +93,14 @@ class StatsScreen(Screen):
         else:
             plot = _plot()
             await pane.mount(plot)
-            plot.plt.bar([t[:12] for t, _ in rows], [round(100 * r) for _, r in rows], marker="hd")
+            plot.plt.bar([fit(t, 12) for t, _ in rows], [round(100 * r) for _, r in rows], marker="hd")
             plot.plt.ylim(0, 100)
             plot.plt.title("Retention per topic (%)")
         table = DataTable(zebra_stripes=True, cursor_type="row")
         await pane.mount(table)
         table.add_columns("Topic", "Due", "New", "Learned", "Retention")
         for topic, c in d["topics"].items():
-            table.add_row(d["topic_titles"].get(topic, topic)[:48], str(c["due"]), str(c["new"]), str(c["learned"]),
+            table.add_row(fit(d["topic_titles"].get(topic, topic), 48), str(c["due"]), str(c["new"]), str(c["learned"]),
                           percent(d["retention_by_topic"].get(topic)))
 
     async def _drills(self, d: dict) -> None:
@@ -143,7 +144,8 @@ class StatsScreen(Screen):
         await pane.mount(table)
         table.add_columns("#", "Finished", "Score", "Per topic")
         for e in reversed(exams):
-            per_topic = "  ".join(f"{t} {v['correct']}/{v['total']}" for t, v in e["topics"].items())
+            titles = self.data.get("topic_titles", {})
+            per_topic = "  ".join(f"{titles.get(t, t)} {v['correct']}/{v['total']}" for t, v in e["topics"].items())
             table.add_row(str(e["id"]), e["finished_at"][:16].replace("T", " "),
                           f"{e['correct']}/{e['total']} {percent(e['score'])}", per_topic)
 

@@ -1,0 +1,164 @@
+"""Markdown -> a compact list of blocks with their line ranges (markdown-it-py does the parsing).
+
+Only the block structure is parsed (inline parsing is switched off: the detectors read each
+block's raw text), so code, `$$` math, HTML blocks, lists and tables are structure, not guesses.
+Big files are parsed in pieces cut at top-level headings outside fences, so memory stays bounded
+by one piece's tokens; the blocks keep absolute line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterator
+
+PIECE_CHARS = 256 * 1024
+_FENCE = re.compile(rb" {0,3}(`{3,}|~{3,})")  # used with .match(data, pos): no `^` (it would not match at pos)
+_ATX = re.compile(rb"#{1,6}(?:[ \t\n]|$)")
+
+
+@dataclass(slots=True)
+class Block:
+    kind: str  # heading paragraph list code math html table hr quote front
+    start: int  # 0-based first line
+    end: int  # line after the last one
+    text: str = ""  # raw inline text (heading, paragraph) or HTML
+    level: int = 0  # heading level
+    items: list["Item"] = field(default_factory=list)  # list
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # table: (line, cells), header first
+    children: list["Block"] = field(default_factory=list)  # quote
+
+
+@dataclass(slots=True)
+class Item:
+    start: int
+    end: int
+    text: str  # the item's first paragraph ("" when it starts with something else)
+    text_end: int  # line after that paragraph
+    children: list[Block]  # what follows the first paragraph inside the item
+    number: int | None  # ordered-list number
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    md = MarkdownIt("commonmark", {"maxNesting": 20}).enable("table")
+    md.use(front_matter_plugin).use(dollarmath_plugin, allow_labels=False, allow_space=True, double_inline=True)
+    md.disable("inline")  # raw text is all the detectors need; inline parsing is the slow half
+    return md
+
+
+def pieces(text: bytes) -> Iterator[tuple[int, str]]:
+    """(first line, decoded piece) cuts of UTF-8 `text` at `#` headings in column 0 outside fences."""
+    if len(text) <= PIECE_CHARS:
+        yield 0, text.decode("utf-8", "replace")
+        return
+    start_pos, start_line, line_no, pos = 0, 0, 0, 0
+    fence: bytes | None = None
+    n = len(text)
+    while pos < n:
+        nl = text.find(b"\n", pos)
+        end = n if nl < 0 else nl + 1
+        head = text[pos:pos + 8]
+        if fence is not None:
+            if text[pos:end].strip().startswith(fence) and not text[pos:end].strip().strip(fence[:1]):
+                fence = None
+        elif head[:1] in (b"`", b"~", b" ") and (m := _FENCE.match(text, pos, min(end, pos + 40))):
+            fence = m.group(1)
+        elif head[:1] == b"#" and pos - start_pos >= PIECE_CHARS and _ATX.match(head):
+            yield start_line, text[start_pos:pos].decode("utf-8", "replace")
+            start_pos, start_line = pos, line_no
+        pos = end
+        line_no += 1
+    yield start_line, text[start_pos:].decode("utf-8", "replace")
+
+
+def parse_blocks(text: bytes) -> Iterator[Block]:
+    """Every top-level block of UTF-8 `text`, in order (already normalized: LF, no NUL)."""
+    md = _parser()
+    for offset, piece in pieces(text):
+        tokens = md.parse(piece)
+        blocks, _ = _walk(tokens, 0, "", offset)
+        del tokens
+        yield from blocks
+
+
+def _map(tok, offset: int) -> tuple[int, int]:
+    m = tok.map or (0, 0)
+    return m[0] + offset, m[1] + offset
+
+
+def _walk(tokens, i: int, close: str, off: int) -> tuple[list[Block], int]:
+    blocks: list[Block] = []
+    n = len(tokens)
+    while i < n:
+        t = tokens[i]
+        kind = t.type
+        if kind == close:
+            return blocks, i + 1
+        if kind == "heading_open":
+            s, e = _map(t, off)
+            blocks.append(Block("heading", s, e, tokens[i + 1].content, level=int(t.tag[1])))
+            i += 3
+        elif kind == "paragraph_open":
+            s, e = _map(t, off)
+            blocks.append(Block("paragraph", s, e, tokens[i + 1].content))
+            i += 3
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            s, e = _map(t, off)
+            block = Block("list", s, e)
+            i += 1
+            while i < n and tokens[i].type == "list_item_open":
+                it = tokens[i]
+                number = int(it.info) if it.info.isdigit() and len(it.info) < 10 else None
+                inner, i = _walk(tokens, i + 1, "list_item_close", off)
+                a, b = _map(it, off)
+                if inner and inner[0].kind == "paragraph":
+                    block.items.append(Item(a, b, inner[0].text, inner[0].end, inner[1:], number))
+                else:
+                    block.items.append(Item(a, b, "", a, inner, number))
+            i += 1  # the list's close
+            blocks.append(block)
+        elif kind == "blockquote_open":
+            s, e = _map(t, off)
+            inner, i = _walk(tokens, i + 1, "blockquote_close", off)
+            blocks.append(Block("quote", s, e, children=inner))
+        elif kind == "table_open":
+            s, e = _map(t, off)
+            block = Block("table", s, e)
+            row: list[str] = []
+            row_line = s
+            i += 1
+            while i < n and tokens[i].type != "table_close":
+                tt = tokens[i]
+                if tt.type == "tr_open":
+                    row, row_line = [], _map(tt, off)[0]
+                elif tt.type == "inline":
+                    row.append(tt.content)
+                elif tt.type == "tr_close":
+                    block.rows.append((row_line, row))
+                i += 1
+            i += 1
+            blocks.append(block)
+        elif kind in ("fence", "code_block"):
+            blocks.append(Block("code", *_map(t, off)))
+            i += 1
+        elif kind.startswith("math_block"):
+            blocks.append(Block("math", *_map(t, off)))
+            i += 1
+        elif kind == "html_block":
+            blocks.append(Block("html", *_map(t, off), t.content))
+            i += 1
+        elif kind == "hr":
+            blocks.append(Block("hr", *_map(t, off)))
+            i += 1
+        elif kind == "front_matter":
+            blocks.append(Block("front", *_map(t, off), t.content))
+            i += 1
+        else:
+            i += 1
+    return blocks, i
