@@ -358,26 +358,22 @@ class DemosScreen(Screen):
 
         self._dirty = False
         c = self.curves
-        loss = self.query_one("#plot-loss", PlotextPlot).plt
-        loss.clear_data()
-        loss.clear_figure()
-        loss.title("loss")
-        if c.steps:
-            loss.plot(c.steps, c.loss, label="train (batch)", marker="braille")
-        if c.val_steps:
-            loss.plot(c.val_steps, c.val_loss, label="val", marker="dot")
-        acc = self.query_one("#plot-acc", PlotextPlot).plt
-        acc.clear_data()
-        acc.clear_figure()
-        acc.title("accuracy")
-        if c.steps:
-            acc.plot(c.steps, c.acc, label="train (batch)", marker="braille")
-        if c.val_steps:
-            acc.plot(c.val_steps, c.val_acc, label="val", marker="dot")
-        lr = self.query_one("#plot-lr", PlotextPlot).plt
-        lr.clear_data()
-        lr.clear_figure()
-        lr.title("learning rate / momentum")
+
+        def blank(plot_id: str, title: str):
+            plt = self.query_one(plot_id, PlotextPlot).plt
+            plt.clear_data()
+            plt.clear_figure()
+            plt.title(title)
+            return plt
+
+        for plot_id, title, train, val in (("#plot-loss", "loss", c.loss, c.val_loss),
+                                           ("#plot-acc", "accuracy", c.acc, c.val_acc)):
+            plt = blank(plot_id, title)
+            if c.steps:
+                plt.plot(c.steps, train, label="train (batch)", marker="braille")
+            if c.val_steps:
+                plt.plot(c.val_steps, val, label="val", marker="dot")
+        lr = blank("#plot-lr", "learning rate / momentum")
         if c.lr_steps:
             lr.plot(c.lr_steps, c.lr, label="lr", marker="braille")
             if any(m == m for m in c.momentum):
