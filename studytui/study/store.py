@@ -12,8 +12,9 @@ What it keeps, and why:
   scheduler rebuilds it by replaying this log through fsrs, so undo is "delete the row".
 - `mark`: suspend / unsuspend / bury / flag / unflag events (undo of one deletes its row); a mark
   written by an answer (leech) points at its review and disappears with it on undo (ON DELETE CASCADE).
-- `drill_attempt`: family, level, correct for drill statistics.
-- `exam`, `exam_topic`: score reports of mock exams, per topic.
+- `drill_attempt`: family, level, correct and the diagnosed mistake keys, for drill statistics.
+- `exam`, `exam_topic`: score reports of mock exams, per topic, with the forecast shown beforehand.
+- `log_deletions`: how many review/mark rows undo has deleted (part of the log's signature).
 - `meta`: settings and fitted FSRS parameters (JSON values).
 
 Safety: every write is one transaction, committed before the method returns (WAL, synchronous
@@ -123,7 +124,19 @@ CREATE TABLE exam_topic (
 );
 """
 
-MIGRATIONS: list[str] = [MIGRATION_1_TO_2]  # MIGRATIONS[i] upgrades version i+1 -> i+2
+# Exam readiness and scale: the rule keys of a drill's diagnosed mistake (comma-separated, so
+# generation can aim at a student's recurring slips), the recall forecast an exam showed before
+# it began (to set beside its score), and a count of deleted log rows (undo) so the log's
+# signature needs no count(*) over the whole table.
+MIGRATION_2_TO_3 = """
+ALTER TABLE drill_attempt ADD COLUMN mistakes TEXT;
+ALTER TABLE exam ADD COLUMN forecast REAL;
+ALTER TABLE exam_topic ADD COLUMN forecast REAL;
+CREATE TABLE log_deletions (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+INSERT INTO log_deletions (id, n) VALUES (1, 0);
+"""
+
+MIGRATIONS: list[str] = [MIGRATION_1_TO_2, MIGRATION_2_TO_3]  # MIGRATIONS[i] upgrades version i+1 -> i+2
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
 

@@ -155,7 +155,7 @@ def test_migration_from_version_1_keeps_the_log_and_marks(tmp_path):
     path = tmp_path / "v1.db"
     make_v1(path)
     with Store.open(path) as s:
-        assert s.schema_version == SCHEMA_VERSION == 2
+        assert s.schema_version == SCHEMA_VERSION == 3
         rows = s.reviews()
         assert [(r.card_id, r.rating, r.duration_ms) for r in rows] == [("alpha-0", x, 1500) for x in (3, 1, 3, 4)]
         assert rows[0].at == T0 and rows[0].content_hash is None and rows[0].typed is None
