@@ -24,6 +24,11 @@ def item_id(note_id: str, number: int) -> str:
     return note_id if number == 1 else f"{note_id}#c{number}"
 
 
+def note_of(item: str) -> str:
+    """The note a scheduled item belongs to (its cloze siblings share it)."""
+    return item.split("#", 1)[0]
+
+
 def render_front(text: str, number: int) -> str:
     def one(m: re.Match[str]) -> str:
         if int(m.group(1)) != number:

@@ -40,6 +40,7 @@ from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
 from studytui.errors import StudytuiError
+from studytui.study.cloze import note_of
 from studytui.study.deck import Card, Deck, load_deck
 from studytui.study.drill_cards import DRILL_FAMILIES, DRILL_LEVELS, DRILL_TOPIC, drill_card_id, parse_drill_id
 from studytui.study.queue import DueIndex, first_fresh
@@ -557,18 +558,22 @@ class StudySession:
             start -= timedelta(days=1)
         return start.astimezone(timezone.utc)
 
+    def _answered_today(self, now: datetime) -> list[str]:
+        """Cards answered since the study day began."""
+        start = self.day_start(now)
+        # Those the index saw last answered by then, plus those answered since it was built;
+        # only their newest history entries are read.
+        since = bisect_left(self._by_last_answer, (start, ""))
+        answered = {cid for _, cid in self._by_last_answer[since:]} | (self._index.recent if self._index else set())
+        return [cid for cid in answered
+                if (st := self._states.get(cid)) is not None and st.history and st.history[-1][0] >= start]
+
     def _today_counts(self, now: datetime) -> tuple[int, int]:
         """(new cards started, review-phase answers) since the study day began."""
         start = self.day_start(now)
         new = reviews = 0
-        # Cards answered since `start`: those the index saw last answered by then, plus those
-        # answered since it was built; only their newest history entries are read.
-        since = bisect_left(self._by_last_answer, (start, ""))
-        answered = {cid for _, cid in self._by_last_answer[since:]} | (self._index.recent if self._index else set())
-        for cid in answered:
-            st = self._states.get(cid)
-            if st is None or not st.history or st.history[-1][0] < start:
-                continue
+        for cid in self._answered_today(now):
+            st = self._states[cid]
             if parse_drill_id(st.card_id):  # drills have their own screen: they use no card budget
                 continue
             for at, before, _ in reversed(st.history):
@@ -627,6 +632,8 @@ class StudySession:
         now = _utc(now)
         new_today, reviews_today = self._today_counts(now)
         in_deck, drills = self.deck.topic_of, set(self.drill_ids) if include_drills and topic in (None, DRILL_TOPIC) else ()
+        answered_today = set(self._answered_today(now))
+        notes_today = {note_of(c) for c in answered_today}
 
         def wanted(cid: str) -> bool:
             if cid in drills:
@@ -635,10 +642,14 @@ class StudySession:
                 return False
             return not self._hidden(cid, now)
 
+        def unburied(cid: str) -> bool:
+            # One cloze deletion a day: its siblings would give each other's answers away.
+            return wanted(cid) and (note_of(cid) not in notes_today or cid in answered_today)
+
         index = self._index
         cid = DueIndex.first(index.learning, now, wanted) if index else None
         if cid is None and reviews_today < self.settings.reviews_per_day and index:
-            cid = DueIndex.first(index.review, now, wanted)
+            cid = DueIndex.first(index.review, now, unburied)
         if cid is None and new_today < self.settings.new_per_day + self._extra_new_today(now):
             key = (topic, include_drills, len(self.drill_ids))
             ids = self._ids_cache.get(key) or self.all_card_ids(topic, include_drills)
@@ -646,7 +657,7 @@ class StudySession:
             while start < len(ids) and ids[start] in self._states:
                 start += 1  # cards only stop being new (until a full replay rebuilds the index)
             self._fresh_from[key] = start
-            cid = first_fresh(ids[start:], self._states, wanted)
+            cid = first_fresh(ids[start:], self._states, unburied)
         if cid is None and index:
             cid = DueIndex.first(index.learning, now + self.settings.learn_ahead, wanted, after=now)
         if cid is None:

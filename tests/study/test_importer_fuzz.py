@@ -87,6 +87,6 @@ def test_topic_writer_edge_cases():
 
     from studytui.study.importing.yamlout import dump
 
-    data = {"f": [1e100, -2.5e-300, 0.0], "s": ["  leading\nspaces", "tab\there\nx", "", "null", "- dash\n# hash",
+    data = {"_\n": None, "null\n": 1, "f": [1e100, -2.5e-300, 0.0], "s": ["  leading\nspaces", "tab\there\nx", "", "null", "- dash\n# hash",
                                             "a\u2028b\x85c", "ends\n"], "k": {"nested": [[1, 2], {}, []]}}
     assert yaml.safe_load(dump(data)) == data

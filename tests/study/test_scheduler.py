@@ -307,3 +307,35 @@ def test_snapshot_is_ignored_when_parameters_change(session, monkeypatch):
     assert other._replayed_since_snapshot == 0  # it replayed (1 row) and saved a new snapshot
     assert other.state("alpha-0").fsrs.due == T0 + 2 * MIN  # the new step, not the cached 1 min
     other.close()
+
+
+def test_cloze_siblings_wait_for_the_next_day(tmp_path, deck_dirs):
+    """Answering one deletion of a cloze note holds its siblings back until the next study day
+    (each would give the others' answers away); the answered one's learning steps still come."""
+    cards, demos = deck_dirs
+    for path in cards.iterdir():
+        path.unlink()
+    (cards / "gamma.yaml").write_text(
+        "topic: gamma\ntitle: Gamma\ndemo: demo.py\ncards:\n"
+        "  - {id: g, type: cloze, q: '{{c1::a}} {{c2::b}} {{c3::c}}'}\n"
+        "  - {id: h, q: 'Plain?', a: 'Yes.'}\n")
+    deck, problems = load_deck(cards, demos_dir=demos)
+    assert problems == []
+    s = StudySession(Store.open(tmp_path / "s.db"), deck)
+
+    def next_id(at):
+        item = s.next_card(now=at, include_drills=False)
+        return item and item.card_id
+
+    try:
+        assert next_id(T0) == "g"
+        s.answer("g", Rating.Good, now=T0)  # learning, back in 10 minutes
+        assert next_id(T0 + MIN) == "h"  # not g#c2
+        s.answer("h", Rating.Easy, now=T0 + MIN)
+        assert next_id(T0 + 2 * MIN) in (None, "g")  # g's step may be learnt ahead; never a sibling
+        assert next_id(T0 + 11 * MIN) == "g"
+        s.answer("g", Rating.Good, now=T0 + 11 * MIN)  # graduates: days away
+        assert next_id(T0 + 12 * MIN) is None
+        assert next_id(s.day_start(T0) + timedelta(days=1, minutes=1)) == "g#c2"
+    finally:
+        s.close()

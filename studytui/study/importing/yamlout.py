@@ -15,7 +15,8 @@ from typing import Any, Iterable, Iterator
 
 # Not printable in YAML (or line breaks YAML would normalize): escape them in quoted scalars.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-_PLAIN_KEY = re.compile(r"^(?!(?:y|n|yes|no|on|off|true|false|null)$)[a-z_][a-z0-9_]*$")
+# \Z, not $: `$` also matches before a final newline, which let the key "_\n" out unquoted.
+_PLAIN_KEY = re.compile(r"(?!(?:y|n|yes|no|on|off|true|false|null)\Z)[a-z_][a-z0-9_]*\Z")
 
 
 def _quoted(text: str) -> str:
