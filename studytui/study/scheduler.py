@@ -42,6 +42,7 @@ from fsrs import Rating, Scheduler, State
 from studytui.errors import StudytuiError
 from studytui.study.deck import Card, Deck, load_deck
 from studytui.study.drill_cards import DRILL_FAMILIES, DRILL_LEVELS, DRILL_TOPIC, drill_card_id, parse_drill_id
+from studytui.study.gcpause import gc_paused
 from studytui.study.queue import DueIndex, first_fresh
 from studytui.study.replay import LEARNING, RELEARNING, REVIEW, US_PER_DAY, FastScheduler
 from studytui.study.stats import compute_stats
@@ -55,7 +56,7 @@ __all__ = [
 PARAMETERS_KEY = "fsrs_parameters"
 SETTINGS_KEY = "settings"
 SNAPSHOT_KEY = "state_snapshot"
-SNAPSHOT_FORMAT = 4  # 4: valid for (last review id, deletions); 3: flat card rows (studytui/study/replay.py); 2: Easy always later than Good
+SNAPSHOT_FORMAT = 5  # 5: valid for (last review id, deletions), fsrs card id stored; 3: flat card rows (studytui/study/replay.py); 2: Easy always later than Good
 SNAPSHOT_EVERY = 500  # replayed answers after which the snapshot is refreshed
 STEP_RANGE = (timedelta(seconds=1), timedelta(days=365))
 MAX_STEPS = 10
@@ -344,6 +345,10 @@ class StudySession:
         self._token = token
         if sig == self._signature:
             return
+        with gc_paused():  # a first sync or a full replay builds ~100,000 objects (gcpause.py)
+            self._sync_to(sig)
+
+    def _sync_to(self, sig: tuple[int, int, int]) -> None:
         if self._signature[0] < 0:  # first sync: start from the snapshot when it is still valid
             self._signature = self._load_snapshot()
             self._index = None
@@ -382,7 +387,7 @@ class StudySession:
         # Flat rows of numbers (the fast replay's card form), not fsrs's dicts of ISO dates: a
         # 20,000-card snapshot loads in a fraction of the time.
         cards = [
-            [st.card_id, *FastScheduler.from_fsrs(st.fsrs), st.reps, st.lapses,
+            [st.card_id, st.fsrs.card_id, *FastScheduler.from_fsrs(st.fsrs), st.reps, st.lapses,
              to_ms(st.first_review) if st.first_review else None,
              st.last_rating, st.content_hash, st.review_answers, st.review_passes,
              [[to_ms(at), phase, r] for at, phase, r in st.history if to_ms(at) >= keep_from]]
@@ -396,20 +401,29 @@ class StudySession:
         except (sqlite3.Error, StudytuiError):
             pass  # only a cache: a busy or read-only database just means a replay next time
 
-    def _load_snapshot(self) -> tuple[int, int, int, int]:
+    def _load_snapshot(self) -> tuple[int, int, int]:
         data = self.store.get_meta(SNAPSHOT_KEY)
         if not isinstance(data, dict) or data.get("key") != self._snapshot_key():
             return (-1, -1, -1)
+        try:
+            self._states = self._states_from_snapshot(data)
+        except (ValueError, TypeError, KeyError, OverflowError):  # a damaged cache: replay instead
+            return (-1, -1, -1)
+        return (data["last_id"], data["deletions"], -1)
+
+    @staticmethod
+    def _states_from_snapshot(data: dict) -> dict[str, CardState]:
         states = {}
         new_due = datetime(2000, 1, 1, tzinfo=timezone.utc)
-        for cid, *card, reps, lapses, first, last_rating, chash, answers, passes, history in data["cards"]:
+        for cid, fsrs_id, *card, reps, lapses, first, last_rating, chash, answers, passes, history in data["cards"]:
             states[cid] = CardState(
-                cid, FastScheduler.to_fsrs(card, _fsrs_id(cid), new_due), reps, lapses,
+                cid, FastScheduler.to_fsrs(card, fsrs_id, new_due), reps, lapses,
                 None if first is None else from_ms(first), last_rating,
                 chash, answers, passes, [(from_ms(ms), phase, r) for ms, phase, r in history],
             )
-        self._states = states
-        return (data["last_id"], data["deletions"], -1)
+        if not isinstance(data["last_id"], int) or not isinstance(data["deletions"], int):
+            raise ValueError("no log position")
+        return states
 
     def _replay_all(self) -> dict[str, CardState]:
         """Every card's state from the whole log, through the fast replay (same numbers as
@@ -540,7 +554,7 @@ class StudySession:
         key = (topic, include_drills, len(self.drill_ids))
         ids = self._ids_cache.get(key)
         if ids is None:  # the deck does not change during a session: list each topic's ids once
-            ids = [c.id for c in self.deck.cards_in(topic)] if topic != DRILL_TOPIC else []
+            ids = self.deck.ids_in(topic) if topic != DRILL_TOPIC else []
             if include_drills and topic in (None, DRILL_TOPIC):
                 ids += self.drill_ids
             self._ids_cache[key] = ids

@@ -96,3 +96,21 @@ def test_todays_counts_kept_answer_by_answer_equal_a_fresh_count(session):
         assert session._today_counts(now)[0] == len(started) > 0  # all first answered today
     finally:
         fresh.close()
+
+
+def test_a_damaged_state_snapshot_means_a_replay_not_a_crash(session):
+    import studytui.study.scheduler as sch
+
+    session.answer("alpha-0", Rating.Good, now=T0)
+    session.answer("alpha-1", Rating.Again, now=T0)
+    key = session._snapshot_key()
+    for damaged in ({"key": key, "last_id": 2, "deletions": 0, "cards": [["alpha-0", 5]]},
+                    {"key": key, "last_id": "x", "deletions": 0, "cards": []},
+                    {"key": key, "cards": 7}):
+        session.store.set_meta(sch.SNAPSHOT_KEY, damaged)
+        other = other_session(session)
+        try:
+            assert (other.state("alpha-0").reps, other.state("alpha-1").lapses, other.state("alpha-1").phase) == (
+                1, 0, "learning")
+        finally:
+            other.close()
