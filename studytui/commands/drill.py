@@ -31,7 +31,7 @@ class AttemptLog:
         self.session = None
         self.failed = False
 
-    def record(self, problem, correct: bool, typed: str) -> None:
+    def record(self, problem, correct: bool, typed: str, mistakes: tuple[str, ...] = ()) -> None:
         from studytui.errors import StudytuiError
 
         if self.failed:
@@ -43,7 +43,8 @@ class AttemptLog:
                 self.session = StudySession.open(self.db_path)
             generated = problem.source == "generated"  # worked problems count in the stats only
             self.session.record_drill(problem.family, problem.level, correct, typed=typed,
-                                      seed=problem.seed if generated else None, schedule=generated)
+                                      seed=problem.seed if generated else None, schedule=generated,
+                                      mistakes=mistakes)
         except StudytuiError as exc:
             self.failed = True
             click.echo(f"note: attempts are not being saved ({exc})", err=True)
@@ -161,7 +162,7 @@ def _plain(kind: str, level: int, seed: int, count: int, worked: bool, log: Atte
                 right += feedback.correct
                 for text in feedback.lines():
                     click.echo(text)
-                log.record(problem, feedback.correct, typed)
+                log.record(problem, feedback.correct, typed, feedback.mistakes)
                 break
     finally:
         log.close()

@@ -285,8 +285,10 @@ class Backend:
 
     # --- drills ------------------------------------------------------------------------------
 
-    def record_drill(self, family: str, level: int, correct: bool, typed: str, seed: int | None):
-        return self.session().record_drill(family, level, correct, typed=typed, seed=seed, now=self.now())
+    def record_drill(self, family: str, level: int, correct: bool, typed: str, seed: int | None,
+                     mistakes: tuple[str, ...] = ()):
+        return self.session().record_drill(family, level, correct, typed=typed, seed=seed, now=self.now(),
+                                           mistakes=mistakes)
 
     # --- demos -------------------------------------------------------------------------------
 

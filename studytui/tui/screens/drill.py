@@ -135,7 +135,8 @@ class DrillScreen(Screen):
             return
         self.checked = True
         try:
-            await backend.call(backend.record_drill, problem.family, problem.level, feedback.correct, text, problem.seed)
+            await backend.call(backend.record_drill, problem.family, problem.level, feedback.correct, text, problem.seed,
+                               feedback.mistakes)
         except StudytuiError as exc:
             self.notify(clean(f"Not saved: {exc}"), severity="error", markup=False)
         self.total += 1
