@@ -124,6 +124,16 @@ def sensitive_keys(p: Problem) -> frozenset[str]:
     return frozenset(k for value, named, _ in candidates(p) if value is not None and value != truth for k in named)
 
 
+def mistaken_answer(p: Problem, key: str):
+    """The answer a student who makes mistake `key` gives to `p` (as `p.answer`: a C×H×W tuple,
+    an (h, w) pair or an int), or None when that mistake does not change this answer."""
+    truth = _truth(p)
+    for value, named, _ in candidates(p):
+        if named == (key,) and value is not None and value != truth:
+            return value
+    return None
+
+
 def _truth(p: Problem):
     return tuple(p.answer) if isinstance(p.answer, list) else p.answer
 

@@ -1,5 +1,5 @@
 """Stats: reviews per day (calendar heatmap), due forecast, retention per topic, drill accuracy
-per family and level, and exam history — plots drawn in the terminal by textual-plotext."""
+per family and level with the top drill mistakes and their trend, and exam history — plots drawn in the terminal by textual-plotext."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ class StatsScreen(Screen):
         await self._forecast(self.data)
         await self._retention(self.data)
         await self._drills(self.data)
+        await self._mistakes(self.data)
         await self._exams(self.data)
 
     # --- tabs --------------------------------------------------------------------------------
@@ -125,6 +126,13 @@ class StatsScreen(Screen):
                 c = drills[f].get(str(lv))
                 cells.append(f"{c['correct']}/{c['attempts']}  {percent(c['accuracy'])}" if c else "—")
             table.add_row(f, *cells)
+
+    async def _mistakes(self, d: dict) -> None:
+        """Top mistakes, at the head of the drills tab: where the student keeps slipping."""
+        from studytui.tui.widgets.mistakes import TopMistakes
+
+        pane = self.query_one("#pane-drills")
+        await pane.mount(TopMistakes(d["mistakes"], id="top-mistakes"), before=0)
 
     async def _exams(self, d: dict) -> None:
         pane = self.query_one("#pane-exams")
