@@ -61,6 +61,9 @@ def _print_tables(data: dict) -> None:
         f"[bold]{data['cards']}[/] cards, [bold]{data['due']}[/] due now, [bold]{data['new']}[/] new; "
         f"{data['reviews']} reviews logged ({data['reviews_today']} today); retention {retention}"
     )
+    if data.get("exam"):
+        for line in exam_lines(data["exam"]):
+            console.print(Text(line), soft_wrap=True)  # long lines stay whole (greppable)
     if data.get("new_today"):
         budget = data["new_today"]
         console.print(f"new cards today: {budget['studied']} of {budget['limit']} studied, "
@@ -90,3 +93,36 @@ def _print_tables(data: dict) -> None:
         console.print(days)
     if data["leeches"]:
         console.print(f"leeches (suspended): {', '.join(data['leeches'])}")
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float]) -> str:
+    """Values in 0..1 as a row of block characters (0 -> ▁, 1 -> █)."""
+    return "".join(SPARK[min(len(SPARK) - 1, max(0, int(v * len(SPARK))))] for v in values)
+
+
+def exam_lines(exam: dict) -> list[str]:
+    """The exam section of `studytui stats`: forecast, per topic, today's plan and its effect, trend."""
+    from studytui.textsafe import clean_line
+
+    f = exam["forecast"]
+    days = exam["days_left"]
+    when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+    lines = [f"exam {exam['date']} ({when}): predicted recall on exam day {f['overall']:.0%} "
+             f"(target {exam['target']:.0%}; {f['unseen']} of {f['cards']} cards unseen)"]
+    if f["by_topic"]:
+        lines.append("  by topic: " + "  ".join(f"{clean_line(t)} {v:.0%}" for t, v in f["by_topic"].items()))
+    plan = exam["plan"]
+    if plan:
+        lines.append(f"  today's plan: {plan['new']} new, {plan['reviews_due']} reviews due, "
+                     f"{plan['brought_forward']} brought forward")
+        lines.append(f"  following it: {plan['following']:.0%} on exam day; skipping today: {plan['skipping']:.0%}")
+        if plan["problem"]:
+            lines.append(f"  {plan['problem']}")
+    trend = exam["trend"]
+    if trend:
+        values = [p["forecast"] for p in trend]
+        lines.append(f"  forecast, last {len(values)} days: {sparkline(values)} {values[0]:.0%} -> {values[-1]:.0%}")
+    return lines

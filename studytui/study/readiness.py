@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from studytui.study.store import Store
 
 EXAM_DATE_KEY = "exam_date"  # meta key: ISO date of the exam, absent when none is set
+MAX_DAYS_AHEAD = 5 * 366  # a plan is made day by day: a date in the year 9999 is a typo
 US_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -73,6 +74,8 @@ def parse_exam_date(text: str, *, today: date) -> date | None:
         raise StudytuiError(f"exam date {text[:40]!r} must be a date like 2026-12-20 (or 'none' to clear it)") from None
     if day < today:
         raise StudytuiError(f"exam date {day.isoformat()} is in the past (today is {today.isoformat()})")
+    if (day - today).days > MAX_DAYS_AHEAD:
+        raise StudytuiError(f"exam date {day.isoformat()} is more than 5 years away")
     return day
 
 

@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # the session is only read here; the scheduler imports this m
 
 
 def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> dict[str, Any]:
+    from studytui.study.exam_report import report as exam_report
+
     # Drill cards are practised from the drill screen, never offered by review: they are counted
     # apart ("drill_cards") so no phantom "drills" topic shows cards "due" that review never shows.
     deck_topics = session.counts_by_topic(now=now, include_drills=False)
@@ -67,6 +69,7 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
         "due": sum(c["due"] for c in deck_topics.values()),
         "reviews": len(reviews),
         "retention": retention,
+        "exam": exam_report(session, now=now),  # None without an exam date (studytui/study/exam_report.py)
         "new": sum(c["new"] for c in deck_topics.values()),
         "learned": sum(c["learned"] for c in deck_topics.values()),
         "suspended": sum(c["suspended"] for c in deck_topics.values()),

@@ -147,6 +147,8 @@ def test_exam_date_is_parsed_saved_and_cleared(big_session):
     assert rd.parse_exam_date("none", today=today) is None
     with pytest.raises(StudytuiError, match="in the past"):
         rd.parse_exam_date("2026-03-01", today=today)
+    with pytest.raises(StudytuiError, match="more than 5 years away"):
+        rd.parse_exam_date("2099-01-01", today=today)
     with pytest.raises(StudytuiError, match="must be a date like"):
         rd.parse_exam_date("20/12/2026", today=today)
     store = big_session.store
