@@ -16,10 +16,37 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
     with StudySession.open((ctx.obj or {}).get("db")) as session:
         data = session.stats()
+    label_mistakes(data["mistakes"])
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
     _print_tables(data)
+
+
+def label_mistakes(rows: list[dict]) -> None:
+    """Give each top-mistake row its name for people (the keys come from the drill rules)."""
+    from studytui.drills.diagnose import label
+
+    for row in rows:
+        row["label"] = label(row["key"])
+
+
+TREND_MARK = {"rising": "rising ↑", "falling": "falling ↓", "steady": "steady", "quiet": "quiet"}
+
+
+def _mistakes_table(rows: list[dict]):
+    from rich.table import Table
+    from rich.text import Text
+
+    from studytui.textsafe import clean_line
+
+    table = Table(title="Top mistakes in drills (this week vs the week before)")
+    for col in ("mistake", "times", "this week", "week before", "trend", "aimed"):
+        table.add_column(col, justify="left" if col in ("mistake", "trend") else "right")
+    for m in rows:
+        table.add_row(Text(clean_line(m["label"])), str(m["count"]), str(m["this_week"]), str(m["week_before"]),
+                      TREND_MARK.get(m["trend"], m["trend"]), "yes" if m["aimed"] else "")
+    return table
 
 
 def _print_tables(data: dict) -> None:
@@ -55,6 +82,8 @@ def _print_tables(data: dict) -> None:
             for level, d in sorted(levels.items()):
                 drills.add_row(family, level, str(d["attempts"]), f"{d['accuracy']:.0%}")
         console.print(drills)
+    if data["mistakes"]:
+        console.print(_mistakes_table(data["mistakes"]))
     if data["reviews_per_day"]:
         days = Table(title="Reviews per day")
         days.add_column("day")

@@ -6,6 +6,8 @@ included) and `retention` (share of answers to cards in the review phase that we
 the "true retention" Anki shows; None before any such answer). The rest is extra detail:
 `reviews_today` counts card answers only (drill attempts are `drills_today`), `new_today` is the
 daily new-card budget (studied / limit / available now, as Anki's deck list shows it).
+`mistakes` lists the drill mistakes the student makes most, with their trend
+(studytui.study.mistakes.mistakes_json; the shells add each key's `label`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from studytui.study.drill_cards import DRILL_TOPIC, parse_drill_id
+from studytui.study.mistakes import mistakes_json
 
 if TYPE_CHECKING:  # the session is only read here; the scheduler imports this module
     from studytui.study.deck import Card
@@ -85,6 +88,7 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
             cid for cid in deck_ids if session._states.get(cid) and session._states[cid].content_hash
             and session._states[cid].content_hash != session.deck.cards[cid].content_hash),
         "exams": exams,
+        "mistakes": mistakes_json(session.store.drill_attempts(), now=now),  # top mistakes, keys only
         "fsrs": {
             "desired_retention": session.settings.desired_retention,
             "parameters": "fitted" if session.store.get_meta("fsrs_parameters") else "default",

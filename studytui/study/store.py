@@ -190,6 +190,7 @@ class DrillAttempt:
     typed: str | None
     duration_ms: int | None
     review_id: int | None
+    mistakes: tuple[str, ...] = ()  # rule keys of the diagnosed mistake(s) of a wrong answer
 
 
 @dataclass(frozen=True)
@@ -518,24 +519,31 @@ class Store:
     # --- drills ------------------------------------------------------------------------------
 
     def add_drill_attempt(self, family: str, level: int, correct: bool, *, at: datetime, seed: int | None = None,
-                          typed: str | None = None, duration_ms: int | None = None) -> int:
+                          typed: str | None = None, duration_ms: int | None = None,
+                          mistakes: Iterable[str] = ()) -> int:
         with self._write() as cur:
             return self._insert_drill(cur, at=at, family=family, level=level, correct=correct, seed=seed,
-                                      typed=typed, duration_ms=duration_ms, review_id=None)
+                                      typed=typed, duration_ms=duration_ms, review_id=None, mistakes=mistakes)
 
     @staticmethod
-    def _insert_drill(cur, *, at, family, level, correct, seed=None, typed=None, duration_ms=None, review_id=None) -> int:
+    def _insert_drill(cur, *, at, family, level, correct, seed=None, typed=None, duration_ms=None, review_id=None,
+                      mistakes: Iterable[str] = ()) -> int:
+        mistakes = tuple(mistakes)
+        keys = ",".join(mistakes) or None
+        if any(not k or "," in k for k in mistakes):
+            raise ValueError(f"mistake keys must be non-empty and free of commas: {list(mistakes)!r}")
         cur.execute(
-            "INSERT INTO drill_attempt (at, family, level, correct, seed, typed, duration_ms, review_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (to_ms(at), family, int(level), int(bool(correct)), seed, typed, duration_ms, review_id),
+            "INSERT INTO drill_attempt (at, family, level, correct, seed, typed, duration_ms, review_id, mistakes)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (to_ms(at), family, int(level), int(bool(correct)), seed, typed, duration_ms, review_id, keys),
         )
         return cur.lastrowid
 
     def drill_attempts(self) -> list[DrillAttempt]:
-        rows = self._query(
-            "SELECT id, at, family, level, correct, seed, typed, duration_ms, review_id FROM drill_attempt ORDER BY id")
-        return [DrillAttempt(r[0], from_ms(r[1]), r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8]) for r in rows]
+        rows = self._query("SELECT id, at, family, level, correct, seed, typed, duration_ms, review_id, mistakes"
+                           " FROM drill_attempt ORDER BY id")
+        return [DrillAttempt(r[0], from_ms(r[1]), r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8],
+                             tuple(r[9].split(",")) if r[9] else ()) for r in rows]
 
     # --- exams -------------------------------------------------------------------------------
 

@@ -280,6 +280,10 @@ class Backend:
         data["retention_by_topic"] = self.retention_by_topic()
         data["topic_titles"] = {t.topic: t.title for t in self.session().deck.topics}
         data["forecast"] = self.due_forecast()
+        from studytui.drills.diagnose import label
+
+        for row in data["mistakes"]:
+            row["label"] = label(row["key"])
         return data
 
     def due_forecast(self, days: int = 14) -> list[int]:
@@ -300,8 +304,22 @@ class Backend:
 
     # --- drills ------------------------------------------------------------------------------
 
-    def record_drill(self, family: str, level: int, correct: bool, typed: str, seed: int | None):
-        return self.session().record_drill(family, level, correct, typed=typed, seed=seed, now=self.now())
+    def record_drill(self, family: str, level: int, correct: bool, typed: str, seed: int | None,
+                     mistakes: tuple[str, ...] = ()):
+        return self.session().record_drill(family, level, correct, typed=typed, seed=seed, now=self.now(),
+                                           mistakes=mistakes)
+
+    def drill_aim(self) -> dict[str, float]:
+        """The recurring mistakes drills aim at now (key -> weight; empty: the usual mix)."""
+        from studytui.study.mistakes import aim_weights, mistake_profile
+
+        return aim_weights(mistake_profile(self.session().store.drill_attempts()))
+
+    def aimed_problem(self, kind: str, level: int, seed: int, index: int, aim: bool = True):
+        """Drill problem `index`, aimed at the student's recurring mistakes unless `aim` is False."""
+        from studytui.drills.generate import aimed_problem
+
+        return aimed_problem(kind, level, seed, index, self.drill_aim() if aim else None)
 
     # --- demos -------------------------------------------------------------------------------
 

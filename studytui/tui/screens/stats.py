@@ -1,6 +1,7 @@
 """Stats: reviews per day (calendar heatmap), due forecast (with an exam date, the exam-day recall
-forecast and its trend above it), retention per topic, drill accuracy
-per family and level, and exam history — plots drawn in the terminal by textual-plotext."""
+forecast and its trend above it), retention per topic, drill accuracy per family and level with
+the top drill mistakes and their trend, and exam history — plots drawn in the terminal by
+textual-plotext."""
 
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ class StatsScreen(Screen):
         await self._exam_readiness(self.data)
         await self._retention(self.data)
         await self._drills(self.data)
+        await self._mistakes(self.data)
         await self._exams(self.data)
 
     # --- tabs --------------------------------------------------------------------------------
@@ -149,6 +151,13 @@ class StatsScreen(Screen):
                 c = drills[f].get(str(lv))
                 cells.append(f"{c['correct']}/{c['attempts']}  {percent(c['accuracy'])}" if c else "—")
             table.add_row(f, *cells)
+
+    async def _mistakes(self, d: dict) -> None:
+        """Top mistakes, at the head of the drills tab: where the student keeps slipping."""
+        from studytui.tui.widgets.mistakes import TopMistakes
+
+        pane = self.query_one("#pane-drills")
+        await pane.mount(TopMistakes(d["mistakes"], id="top-mistakes"), before=0)
 
     async def _exams(self, d: dict) -> None:
         pane = self.query_one("#pane-exams")
