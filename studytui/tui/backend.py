@@ -60,6 +60,7 @@ class HomeData:
     db_path: str = ""
     db_created: bool = False  # the database file was created by this run
     read_only: bool = False  # the database could not be opened for writing
+    exam: dict | None = None  # the exam report (studytui/study/exam_report.py); None without an exam date
 
     @property
     def empty(self) -> bool:
@@ -155,7 +156,7 @@ class Backend:
         problems = [str(p) for p in s.problems] + ([s.settings_problem] if s.settings_problem else [])
         return HomeData(rows, stats["due"], budget["available"], stats["learned"], stats["reviews_today"],
                         stats["retention"], problems, budget["studied"], budget["limit"],
-                        stats["db"], s.store.created, read_only=s.store.read_only)
+                        stats["db"], s.store.created, read_only=s.store.read_only, exam=stats.get("exam"))
 
     def retention_by_topic(self) -> dict[str, float | None]:
         from studytui.study.stats import retention_by_topic
@@ -230,6 +231,20 @@ class Backend:
 
     def save_theme(self, name: str) -> None:
         self.session().store.set_meta(THEME_KEY, name)
+
+    def exam_date(self):
+        from studytui.study.readiness import load_exam_date
+
+        return load_exam_date(self.session().store)
+
+    def set_exam_date(self, text: str):
+        """Save the exam date typed in the TUI ("none" clears it); StudytuiError says what is wrong."""
+        from studytui.study import readiness
+
+        s = self.session()
+        day = readiness.parse_exam_date(text, today=readiness.study_day(s, self.now()))
+        readiness.save_exam_date(s.store, day)
+        return day
 
     # --- browser -----------------------------------------------------------------------------
 

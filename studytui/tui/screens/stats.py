@@ -1,5 +1,7 @@
-"""Stats: reviews per day (calendar heatmap), due forecast, retention per topic, drill accuracy
-per family and level with the top drill mistakes and their trend, and exam history — plots drawn in the terminal by textual-plotext."""
+"""Stats: reviews per day (calendar heatmap), due forecast (with an exam date, the exam-day recall
+forecast and its trend above it), retention per topic, drill accuracy per family and level with
+the top drill mistakes and their trend, and exam history — plots drawn in the terminal by
+textual-plotext."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from studytui.errors import StudytuiError
+from studytui.tui.widgets.exam_readiness import exam_summary
 from studytui.tui.widgets.format import percent
 from studytui.words import fit
 from studytui.tui.widgets.heatmap import Heatmap
@@ -50,6 +53,7 @@ class StatsScreen(Screen):
             return
         await self._overview(self.data)
         await self._forecast(self.data)
+        await self._exam_readiness(self.data)
         await self._retention(self.data)
         await self._drills(self.data)
         await self._mistakes(self.data)
@@ -84,6 +88,27 @@ class StatsScreen(Screen):
         step = max(1, -(-top // 5))  # whole cards on the axis: at most ~6 ticks
         plot.plt.yticks(list(range(0, top + step, step)))
         plot.plt.title("Cards due per day (next two weeks)")
+
+    async def _exam_readiness(self, d: dict) -> None:
+        """With an exam date: the forecast, today's plan and the forecast's trend, above the due forecast."""
+        exam = d.get("exam")
+        if not exam:
+            return
+        pane = self.query_one("#pane-forecast")
+        first = pane.children[0] if pane.children else None
+        widgets = [Static(exam_summary(exam), id="stats-exam")]
+        trend = exam["trend"]
+        if trend:
+            plot = _plot(id="exam-trend")
+            widgets.append(plot)
+        await pane.mount(*widgets, before=first)
+        if trend:
+            days = list(range(-len(trend) + 1, 1))
+            plot.plt.plot(days, [round(100 * p["forecast"], 1) for p in trend], marker="hd")
+            plot.plt.hline(100 * exam["target"])
+            plot.plt.ylim(0, 100)
+            plot.plt.xticks([days[0], days[len(days) // 2], 0], [trend[0]["day"][5:], trend[len(days) // 2]["day"][5:], "today"])
+            plot.plt.title(f"Recall predicted for {exam['date']} (%), as it stood each day")
 
     async def _retention(self, d: dict) -> None:
         pane = self.query_one("#pane-retention")
@@ -171,7 +196,7 @@ class StatsScreen(Screen):
         self.app.pop_screen()
 
 
-def _plot():
+def _plot(id: str | None = None):
     from textual_plotext import PlotextPlot  # imported when stats open, not at start-up
 
-    return PlotextPlot(classes="stats-plot")
+    return PlotextPlot(classes="stats-plot", id=id)
