@@ -331,8 +331,7 @@ def receptive_field_figure(maps: list[tuple], box: tuple[int, int, int], title: 
     """
     from matplotlib.colors import LogNorm
 
-    cmap = plt.get_cmap("inferno").copy()
-    cmap.set_bad("black")  # zero gradient: outside the field
+    cmap = plt.get_cmap("inferno").with_extremes(bad="black")  # zero gradient: outside the field
     fig, axes = plt.subplots(1, len(maps), figsize=(5.5 * len(maps), 5), squeeze=False)
     for ax, (grad, panel_title, effective) in zip(axes[0], maps):
         values = grad.float() / grad.max()
