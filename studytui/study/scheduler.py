@@ -789,9 +789,12 @@ class StudySession:
     # --- exams -------------------------------------------------------------------------------
 
     def record_exam(self, *, started_at: datetime, finished_at: datetime,
-                    topics: dict[str, tuple[int, int]], minutes: float | None = None) -> int:
-        """Save a mock exam's score report: topic -> (correct, total). Returns the exam id."""
-        return self.store.add_exam(started_at=started_at, finished_at=finished_at, topics=topics, minutes=minutes)
+                    topics: dict[str, tuple[int, int]], minutes: float | None = None,
+                    forecast: float | None = None, topic_forecasts: dict[str, float] | None = None) -> int:
+        """Save a mock exam's score report: topic -> (correct, total), and the forecast made
+        before it began (studytui.study.exam_questions). Returns the exam id."""
+        return self.store.add_exam(started_at=started_at, finished_at=finished_at, topics=topics, minutes=minutes,
+                                   forecast=forecast, topic_forecasts=topic_forecasts)
 
     # --- counts and statistics ---------------------------------------------------------------
 

@@ -58,8 +58,9 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exa
 
     exams = [
         {"id": e.id, "finished_at": e.finished_at.isoformat(), "correct": credit(e.correct), "total": e.total,
-         "score": round(e.correct / e.total, 4) if e.total else None,
-         "topics": {t: {"correct": credit(c), "total": n} for t, (c, n) in e.topics.items()}}
+         "score": round(e.correct / e.total, 4) if e.total else None, "forecast": e.forecast,
+         "topics": {t: {"correct": credit(c), "total": n, "forecast": e.topic_forecasts.get(t)}
+                    for t, (c, n) in e.topics.items()}}
         for e in session.store.exams()
     ]
     deck_ids = set(session.deck.cards)
@@ -132,28 +133,6 @@ class ExamCard(NamedTuple):
     q: str  # the front: a cloze item shows its blank
     a: str
     card: "Card"
-
-
-def pick_exam_cards(session: "StudySession", count: int, seed: int) -> list[ExamCard]:
-    """`count` cards taken round-robin across topics; one item per cloze note (no sibling
-    deletion gives another away)."""
-    import random
-
-    rng = random.Random(seed)
-    by_topic = [session.deck.cards_in(t.topic) for t in session.deck.topics]
-    for cards in by_topic:
-        rng.shuffle(cards)
-    picked: list[ExamCard] = []
-    notes: set[str] = set()
-    while len(picked) < count and any(by_topic):
-        for topic, cards in zip(session.deck.topics, by_topic):
-            while cards and len(picked) < count:
-                card = cards.pop()
-                if card.note_id not in notes:
-                    notes.add(card.note_id)
-                    picked.append(ExamCard(card.id, topic.topic, card.front(), card.back(), card))
-                    break
-    return picked
 
 
 def exam_tally(answers: Iterable[tuple[str, float | None]]) -> dict[str, tuple[float, int]]:

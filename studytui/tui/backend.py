@@ -295,14 +295,29 @@ class Backend:
 
     # --- exam --------------------------------------------------------------------------------
 
-    def exam_cards(self, count: int, seed: int) -> list[tuple[str, str, str, str]]:
-        from studytui.study.stats import pick_exam_cards
+    def exam_cards(self, count: int, seed: int):
+        """Card questions drawn toward the weakest topics, each with its predicted recall now."""
+        from studytui.study.exam_questions import weakest_first_cards
 
-        return pick_exam_cards(self.session(), count, seed)
+        return weakest_first_cards(self.session(), count, seed, now=self.now())
 
-    def record_exam(self, started_at: datetime, topics: dict[str, tuple[int, int]], minutes: float | None) -> int:
-        return self.session().record_exam(started_at=started_at, finished_at=self.now(), topics=topics,
-                                          minutes=minutes)
+    def drill_forecast(self, family: str, level: int) -> float:
+        from studytui.study.exam_questions import drill_forecast
+
+        return drill_forecast(self.session().store.drill_attempts(), family, level)
+
+    def record_exam(self, started_at: datetime, topics: dict[str, tuple[int, int]], minutes: float | None,
+                    forecast: float | None = None, topic_forecasts: dict[str, float] | None = None,
+                    drills: list[dict] = ()) -> int:
+        """Save the exam (with the forecast made before it), then its drill answers as drill
+        attempts that leave the schedule alone (their mistakes aim later drills)."""
+        s = self.session()
+        exam_id = s.record_exam(started_at=started_at, finished_at=self.now(), topics=topics, minutes=minutes,
+                                forecast=forecast, topic_forecasts=topic_forecasts)
+        for d in drills:
+            s.record_drill(d["family"], d["level"], d["correct"], typed=d["typed"], seed=d["seed"], now=self.now(),
+                           schedule=False, mistakes=d["mistakes"])
+        return exam_id
 
     # --- drills ------------------------------------------------------------------------------
 

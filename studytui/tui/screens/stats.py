@@ -175,12 +175,12 @@ class StatsScreen(Screen):
             plot.plt.title("Exam score (%)")
         table = DataTable(zebra_stripes=True, cursor_type="row")
         await pane.mount(table)
-        table.add_columns("#", "Finished", "Score", "Per topic")
+        table.add_columns("#", "Finished", "Score", "Forecast", "Per topic")
         for e in reversed(exams):
             titles = self.data.get("topic_titles", {})
             per_topic = "  ".join(f"{titles.get(t, t)} {v['correct']}/{v['total']}" for t, v in e["topics"].items())
             table.add_row(str(e["id"]), e["finished_at"][:16].replace("T", " "),
-                          f"{e['correct']}/{e['total']} {percent(e['score'])}", per_topic)
+                          f"{e['correct']}/{e['total']} {percent(e['score'])}", percent(e.get("forecast")), per_topic)
 
     # --- actions -----------------------------------------------------------------------------
 
