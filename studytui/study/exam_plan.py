@@ -195,7 +195,12 @@ class QueuePlan:
 
 def queue_plan(session: "StudySession", now: datetime) -> QueuePlan | None:
     """None (plain scheduling) without an exam ahead; else today's plan, cached on the session."""
-    exam_day = rd.load_exam_date(session.store)
+    seen = getattr(session, "_exam_date_seen", None)  # (change token, date): re-read after any write
+    if seen is not None and seen[0] == session._token:
+        exam_day = seen[1]
+    else:
+        exam_day = rd.load_exam_date(session.store)
+        session._exam_date_seen = (session._token, exam_day)
     if exam_day is None:
         return None
     start = session.day_start(now)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the session is only read here; the scheduler imports this m
     from studytui.study.scheduler import StudySession
 
 
-def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> dict[str, Any]:
+def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exam_trend_days: int = 30) -> dict[str, Any]:
     from studytui.study.exam_report import report as exam_report
 
     # Drill cards are practised from the drill screen, never offered by review: they are counted
@@ -70,7 +70,7 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
         "due": sum(c["due"] for c in deck_topics.values()),
         "reviews": len(reviews),
         "retention": retention,
-        "exam": exam_report(session, now=now),  # None without an exam date (studytui/study/exam_report.py)
+        "exam": exam_report(session, now=now, trend_days=exam_trend_days),  # None without an exam date
         "new": sum(c["new"] for c in deck_topics.values()),
         "learned": sum(c["learned"] for c in deck_topics.values()),
         "suspended": sum(c["suspended"] for c in deck_topics.values()),

@@ -140,9 +140,11 @@ class Backend:
     # --- home --------------------------------------------------------------------------------
 
     def home_data(self) -> HomeData:
+        from studytui.study.stats import compute_stats
+
         s = self.session()
         now = self.now()
-        stats = s.stats(now=now)
+        stats = compute_stats(s, now=now, exam_trend_days=0)  # home shows no trend: no log replay
         counts = stats["topics"]
         retention = self.retention_by_topic()
         budget = stats["new_today"]
