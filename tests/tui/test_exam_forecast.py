@@ -125,3 +125,25 @@ def test_exam_report_with_forecast(make, workdir, snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 32), run_before=run_before)
+
+
+async def test_exam_drills_are_aimed_at_recurring_mistakes(make, workdir):
+    from studytui.study.store import Store
+
+    with Store.open(workdir / "study.db") as store:
+        for minutes in range(3):
+            store.add_drill_attempt("params", 2, False, at=FIXED_NOW - timedelta(minutes=minutes),
+                                    mistakes=("params.bias_forgotten",))
+    app = make(screen="exam", questions=6, minutes=30, seed=5)
+    plain = make(screen="exam", questions=6, minutes=30, seed=5)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "exam" and app.screen.current == 0)
+        drills = [q.problem for q in app.screen.questions if q.problem is not None]
+    assert drills and all(p.aimed for p in drills)
+    for leftover in ("study.db", "study.db-wal", "study.db-shm"):  # a student with no mistakes: the plain draws
+        (workdir / leftover).unlink(missing_ok=True)
+    async with plain.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: plain.screen.id == "exam" and plain.screen.current == 0)
+        unaimed = [q.problem for q in plain.screen.questions if q.problem is not None]
+    assert not any(p.aimed for p in unaimed)
+    assert [p.id for p in drills] != [p.id for p in unaimed]

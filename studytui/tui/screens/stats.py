@@ -156,6 +156,8 @@ class StatsScreen(Screen):
         """Top mistakes, at the head of the drills tab: where the student keeps slipping."""
         from studytui.tui.widgets.mistakes import TopMistakes
 
+        if not d["drills"]:
+            return  # the tab already says there are no drill answers yet
         pane = self.query_one("#pane-drills")
         await pane.mount(TopMistakes(d["mistakes"], id="top-mistakes"), before=0)
 
