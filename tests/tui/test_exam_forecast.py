@@ -7,6 +7,7 @@ drill log with their mistake keys, the schedule untouched. A snapshot shows that
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import timedelta
 
@@ -147,3 +148,25 @@ async def test_exam_drills_are_aimed_at_recurring_mistakes(make, workdir):
         unaimed = [q.problem for q in plain.screen.questions if q.problem is not None]
     assert not any(p.aimed for p in unaimed)
     assert [p.id for p in drills] != [p.id for p in unaimed]
+
+
+async def test_stats_show_each_exam_beside_its_forecast(make, workdir):
+    from click.testing import CliRunner
+
+    from studytui.cli import cli
+    from studytui.tui.widgets.format import percent
+
+    study_history(workdir)
+    app = make(screen="exam", questions=6, minutes=30, seed=5)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await sit_exam(app, pilot)
+        overall, _ = expected_forecasts(workdir, app.screen.questions)
+        app.pop_screen()
+        app.open_screen("stats")
+        await settle(pilot, lambda: app.screen.id == "stats" and app.screen.data is not None)
+        await pilot.press("5")
+        await settle(pilot, lambda: bool(app.screen.query("#pane-exams DataTable")))
+        row = app.screen.query_one("#pane-exams DataTable", DataTable).get_row_at(0)
+        assert row[2] == "3/6 50%" and row[3] == percent(overall)
+    text = CliRunner().invoke(cli, ["--db", str(workdir / "study.db"), "stats"]).stdout
+    assert "Mock exams" in text and re.search(rf"3/6 50% │ +{percent(overall)} │", text)
