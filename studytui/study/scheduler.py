@@ -42,6 +42,7 @@ from fsrs import Rating, Scheduler, State
 from studytui.errors import StudytuiError
 from studytui.study.deck import Card, Deck, load_deck
 from studytui.study.drill_cards import DRILL_FAMILIES, DRILL_LEVELS, DRILL_TOPIC, drill_card_id, parse_drill_id
+from studytui.study import exam_plan
 from studytui.study.gcpause import gc_paused
 from studytui.study.queue import DueIndex, first_fresh
 from studytui.study.replay import LEARNING, RELEARNING, REVIEW, US_PER_DAY, FastScheduler
@@ -677,17 +678,29 @@ class StudySession:
             return not self._hidden(cid, now)
 
         index = self._index
-        cid = DueIndex.first(index.learning, now, wanted) if index else None
-        if cid is None and reviews_today < self.settings.reviews_per_day and index:
-            cid = DueIndex.first(index.review, now, wanted)
-        if cid is None and new_today < self.settings.new_per_day + self._extra_new_today(now):
+        new_cap = self.settings.new_per_day + self._extra_new_today(now)
+
+        def fresh() -> str | None:
             key = (topic, include_drills, len(self.drill_ids))
             ids = self._ids_cache.get(key) or self.all_card_ids(topic, include_drills)
             start = self._fresh_from.get(key, 0)
             while start < len(ids) and ids[start] in self._states:
                 start += 1  # cards only stop being new (until a full replay rebuilds the index)
             self._fresh_from[key] = start
-            cid = first_fresh(ids[start:], self._states, wanted)
+            return first_fresh(ids[start:], self._states, wanted)
+
+        # With an exam ahead (studytui/study/exam_plan.py) the new cards its pace needs come before
+        # the due reviews (an unseen card counts nothing on exam day), and at-risk reviews after.
+        plan = exam_plan.queue_plan(self, now)
+        cid = DueIndex.first(index.learning, now, wanted) if index else None
+        if cid is None and plan is not None and new_today < plan.new_cap(new_cap):
+            cid = fresh()
+        if cid is None and reviews_today < self.settings.reviews_per_day and index:
+            cid = DueIndex.first(index.review, now, wanted)
+        if cid is None and new_today < new_cap:
+            cid = fresh()
+        if cid is None and plan is not None and reviews_today < self.settings.reviews_per_day:
+            cid = plan.next_brought_forward(self, self.day_start(now), wanted)
         if cid is None and index:
             cid = DueIndex.first(index.learning, now + self.settings.learn_ahead, wanted, after=now)
         if cid is None:
@@ -738,12 +751,15 @@ class StudySession:
 
     def record_drill(self, family: str, level: int, correct: bool, *, typed: str | None = None,
                      seed: int | None = None, duration_ms: int | None = None, now: datetime | None = None,
-                     schedule: bool = True) -> AnswerResult | None:
+                     schedule: bool = True, mistakes: Iterable[str] = ()) -> AnswerResult | None:
         """Save a drill attempt; with `schedule` it also answers drill:<family>:<level>
-        (correct -> Good, wrong -> Again) in the same transaction."""
+        (correct -> Good, wrong -> Again) in the same transaction. `mistakes`: the rule keys of
+        a wrong answer's diagnosis (studytui.drills.diagnose), which aim later drills."""
         now = _utc(now)
+        mistakes = () if correct else tuple(mistakes)
         if not schedule:
-            self.store.add_drill_attempt(family, level, correct, at=now, seed=seed, typed=typed, duration_ms=duration_ms)
+            self.store.add_drill_attempt(family, level, correct, at=now, seed=seed, typed=typed, duration_ms=duration_ms,
+                                         mistakes=mistakes)
             return None
         cid = drill_card_id(family, level)
         if cid not in self.drill_ids:
@@ -751,7 +767,8 @@ class StudySession:
         return self.answer(
             cid, Rating.Good if correct else Rating.Again, duration_ms=duration_ms, typed=typed,
             correct=correct, now=now,
-            _drill=dict(family=family, level=level, correct=correct, seed=seed, typed=typed, duration_ms=duration_ms),
+            _drill=dict(family=family, level=level, correct=correct, seed=seed, typed=typed, duration_ms=duration_ms,
+                        mistakes=mistakes),
         )
 
     def undo(self) -> str | None:
@@ -813,9 +830,12 @@ class StudySession:
     # --- exams -------------------------------------------------------------------------------
 
     def record_exam(self, *, started_at: datetime, finished_at: datetime,
-                    topics: dict[str, tuple[int, int]], minutes: float | None = None) -> int:
-        """Save a mock exam's score report: topic -> (correct, total). Returns the exam id."""
-        return self.store.add_exam(started_at=started_at, finished_at=finished_at, topics=topics, minutes=minutes)
+                    topics: dict[str, tuple[int, int]], minutes: float | None = None,
+                    forecast: float | None = None, topic_forecasts: dict[str, float] | None = None) -> int:
+        """Save a mock exam's score report: topic -> (correct, total), and the forecast made
+        before it began (studytui.study.exam_questions). Returns the exam id."""
+        return self.store.add_exam(started_at=started_at, finished_at=finished_at, topics=topics, minutes=minutes,
+                                   forecast=forecast, topic_forecasts=topic_forecasts)
 
     # --- counts and statistics ---------------------------------------------------------------
 

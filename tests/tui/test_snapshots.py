@@ -5,9 +5,17 @@ Regenerate after an intended change: pytest tests/tui --snapshot-update
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+import pytest
+from textual.widgets import DataTable, Input
 
 from tests.tui.conftest import settle
+
+
+@pytest.fixture(autouse=True)
+def _steady_cursor(monkeypatch):
+    # An input's cursor blinks on a 0.5 s timer, so a screenshot taken on a slow machine could
+    # catch it either way: keep it shown.
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
 
 
 def _until(condition):
