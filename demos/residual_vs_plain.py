@@ -174,7 +174,7 @@ def main() -> int:
         args,
         full=dict(steps=2000, batch_size=128, width=32, n_train=None),
         quick=dict(steps=300, batch_size=64, width=16, n_train=4000),
-        tiny=dict(steps=4, batch_size=16, width=8, n_train=128),
+        tiny=dict(steps=60, batch_size=16, width=8, n_train=128),
     )
     out = out_dir(args, "residual_vs_plain")
     n_test = {"full": None, "quick": 1000, "tiny": 64}[args.mode]
