@@ -17,7 +17,7 @@ What you get under --out:
 The lesson: augmentation trades fit to the training set for generalisation. The quick run
 trains the same small CNN (with BatchNorm, so it fits fast) on only 600 training images for 20
 epochs, once plain and once with crop + flip. The plain net memorises them (train accuracy
-near 1.0 by about epoch 12) while its validation accuracy stalls: the gap is most of its train
+1.0 by the last epochs) while its validation accuracy stalls: the gap is most of its train
 accuracy. The augmented net never sees the same image twice, fits far less, and its gap stays
 small; its validation accuracy keeps rising after the plain net's has stopped and ends level
 with it or ahead (by a few points on the offline set: a short run, so the margin is noisy from
