@@ -11,6 +11,8 @@ attribute names and the order of the children are part of a contract: keep them.
     PreActBlock    BN-ReLU-conv twice, nothing after the add (ResNet v2, He et al. 2016)
     PreActBottleneck
     ResNet         stem + 4 stages + global average pool + fc; "imagenet" or "cifar" stem
+    AblationNet    a small net whose BN, shortcuts and pre-activation switch on one at a time
+                   (the cumulative ablation of demos/run_experiments.py; not a calculator model)
 
 `build_model(name)` builds any of them by the names the calculator uses.
 """

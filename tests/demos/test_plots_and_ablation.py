@@ -224,3 +224,30 @@ def test_ablation_figure_one_line_per_row_and_signed_deltas():
     assert [t.get_text() for t in mech.get_xticklabels()] == list(runs)
     close(fig)
 
+
+
+def test_ablation_net_switches():
+    from torch import nn
+
+    from studytui.lab.nets import AblationBlock, AblationNet
+
+    x = torch.randn(2, 3, 32, 32)
+    for kw in ({"bn": False, "residual": False}, {"bn": True, "residual": False}, {"bn": True, "residual": True},
+               {"bn": True, "residual": True, "preact": True}):
+        net = AblationNet(width=4, blocks=2, **kw)
+        assert net(x).shape == (2, 10)
+        assert any(isinstance(m, nn.BatchNorm2d) for m in net.modules()) == kw["bn"]
+        assert sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in net.modules()) - (2 if kw["residual"] else 0) == 14
+    # with the branch's convs zeroed, a residual block passes its input through and a plain one does not
+    h = torch.rand(2, 4, 8, 8)  # non-negative: what a ReLU before the block gives
+    for residual, preact in ((True, False), (True, True), (False, False)):
+        block = AblationBlock(4, 4, 1, bn=False if not preact else True, residual=residual, preact=preact).eval()
+        with torch.no_grad():
+            block.conv1.weight.zero_(), block.conv2.weight.zero_()
+            for conv in (block.conv1, block.conv2):
+                if conv.bias is not None:
+                    conv.bias.zero_()
+        expected = h if residual else torch.zeros_like(h)
+        assert torch.allclose(block(h), expected), (residual, preact)
+    with pytest.raises(ValueError, match="pre-activation needs"):
+        AblationBlock(4, 4, 1, bn=False, residual=True, preact=True)
