@@ -301,23 +301,22 @@ class Backend:
 
         return weakest_first_cards(self.session(), count, seed, now=self.now())
 
-    def drill_forecast(self, family: str, level: int) -> float:
-        from studytui.study.exam_questions import drill_forecast
-
-        return drill_forecast(self.session().store.drill_attempts(), family, level)
+    def drill_attempts(self):
+        return self.session().store.drill_attempts()
 
     def record_exam(self, started_at: datetime, topics: dict[str, tuple[int, int]], minutes: float | None,
-                    forecast: float | None = None, topic_forecasts: dict[str, float] | None = None,
-                    drills: list[dict] = ()) -> int:
-        """Save the exam (with the forecast made before it), then its drill answers as drill
-        attempts that leave the schedule alone (their mistakes aim later drills)."""
+                    forecast: float | None = None, topic_forecasts: dict[str, float] | None = None) -> int:
+        """Save the exam's score, with the forecast made before it began."""
+        return self.session().record_exam(started_at=started_at, finished_at=self.now(), topics=topics,
+                                          minutes=minutes, forecast=forecast, topic_forecasts=topic_forecasts)
+
+    def log_exam_drills(self, drills: list[dict]) -> None:
+        """An exam's drill answers as drill attempts that leave the schedule alone (their
+        mistakes aim later drills)."""
         s = self.session()
-        exam_id = s.record_exam(started_at=started_at, finished_at=self.now(), topics=topics, minutes=minutes,
-                                forecast=forecast, topic_forecasts=topic_forecasts)
         for d in drills:
             s.record_drill(d["family"], d["level"], d["correct"], typed=d["typed"], seed=d["seed"], now=self.now(),
                            schedule=False, mistakes=d["mistakes"])
-        return exam_id
 
     # --- drills ------------------------------------------------------------------------------
 

@@ -260,19 +260,23 @@ class ExamScreen(Screen):
         forecast, topic_forecasts = exam_forecast((q.topic, q.forecast) for q in self.questions)
         backend = self.app.backend
         titles = await backend.call(_topic_titles, backend, self.questions)
+        saved = ""
         drills = [dict(family=q.problem.family, level=q.problem.level, correct=q.correct, typed=q.typed,
                        seed=q.problem.seed, mistakes=q.mistakes)
                   for q in self.questions if q.problem is not None and q.correct is not None]
+        from rich.markup import escape
+
+        from studytui.textsafe import clean
+
         try:
-            await backend.call(backend.record_exam, self.started, topics, self.minutes, forecast, topic_forecasts,
-                               drills)
+            await backend.call(backend.record_exam, self.started, topics, self.minutes, forecast, topic_forecasts)
             saved = "Saved; see it on the stats screen (s on the home screen)."
-        except StudytuiError as exc:
-            from rich.markup import escape
-
-            from studytui.textsafe import clean
-
-            saved = f"[b red]Not saved:[/b red] {escape(clean(str(exc)))}"  # it may quote a path
+            await backend.call(backend.log_exam_drills, drills)
+        except StudytuiError as exc:  # the message may quote a path
+            if saved:
+                saved += f"\n[b red]Its drill answers were not logged:[/b red] {escape(clean(str(exc)))}"
+            else:
+                saved = f"[b red]Not saved:[/b red] {escape(clean(str(exc)))}"
         right = credit(sum(c for c, _ in topics.values()))
         total = sum(n for _, n in topics.values())
         answered = sum(q.correct is not None for q in self.questions)
@@ -370,11 +374,14 @@ def _build_exam(backend: Any, count: int, seed: int) -> list[Question]:
              for c in backend.exam_cards(count - n_drills, seed)]
     if have_drills:  # a small deck: fill up with drills
         n_drills = count - len(cards)
+    from studytui.study.exam_questions import drill_forecast
+
+    attempts = backend.drill_attempts() if n_drills else []
     aim = backend.drill_aim() if n_drills else {}
     for i in range(n_drills):
         p = aimed_problem("mixed", DRILL_LEVEL, seed, i, aim)
         drills.append(Question(topic=f"drills/{p.family}", problem=p,
-                               forecast=backend.drill_forecast(p.family, p.level)))
+                               forecast=drill_forecast(attempts, p.family, p.level)))
     out: list[Question] = []
     while cards or drills:
         if cards:
