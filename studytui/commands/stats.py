@@ -49,6 +49,20 @@ def _mistakes_table(rows: list[dict]):
     return table
 
 
+def _exams_table(exams: list[dict]):
+    """The latest mock exams: the score beside the forecast made before each began."""
+    from rich.table import Table
+
+    table = Table(title="Mock exams (score vs the forecast made before it)")
+    for col in ("#", "finished", "score", "forecast"):
+        table.add_column(col, justify="left" if col == "finished" else "right")
+    for e in exams:
+        score = "-" if e["score"] is None else f"{e['correct']}/{e['total']} {e['score']:.0%}"
+        forecast = "-" if e.get("forecast") is None else f"{e['forecast']:.0%}"
+        table.add_row(str(e["id"]), e["finished_at"][:16].replace("T", " "), score, forecast)
+    return table
+
+
 def _print_tables(data: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -91,6 +105,8 @@ def _print_tables(data: dict) -> None:
         for day, n in list(data["reviews_per_day"].items())[-14:]:
             days.add_row(day, str(n))
         console.print(days)
+    if data["exams"]:
+        console.print(_exams_table(data["exams"][-10:]))
     if data["leeches"]:
         console.print(f"leeches (suspended): {', '.join(data['leeches'])}")
 

@@ -27,10 +27,10 @@ from studytui.calc.layers import (
     AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, Layer, LayerError,
     Linear, MaxPool2d, ReLU,
 )
+from studytui.drills.diagnose import sensitive_keys
 from studytui.drills.families import (
     FAMILIES, KINDS, QUANTITY, FamilyFile, LayerTemplate, LevelSpec, MixedFile, families, worked,
 )
-from studytui.drills.diagnose import sensitive_keys
 from studytui.drills.problem import Problem
 from studytui.drills.problems import make_problem, problem_from_worked
 from studytui.errors import StudytuiError

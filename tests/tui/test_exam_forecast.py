@@ -7,6 +7,7 @@ drill log with their mistake keys, the schedule untouched. A snapshot shows that
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import timedelta
 
@@ -125,3 +126,47 @@ def test_exam_report_with_forecast(make, workdir, snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 32), run_before=run_before)
+
+
+async def test_exam_drills_are_aimed_at_recurring_mistakes(make, workdir):
+    from studytui.study.store import Store
+
+    with Store.open(workdir / "study.db") as store:
+        for minutes in range(3):
+            store.add_drill_attempt("params", 2, False, at=FIXED_NOW - timedelta(minutes=minutes),
+                                    mistakes=("params.bias_forgotten",))
+    app = make(screen="exam", questions=6, minutes=30, seed=5)
+    plain = make(screen="exam", questions=6, minutes=30, seed=5)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "exam" and app.screen.current == 0)
+        drills = [q.problem for q in app.screen.questions if q.problem is not None]
+    assert drills and all(p.aimed for p in drills)
+    for leftover in ("study.db", "study.db-wal", "study.db-shm"):  # a student with no mistakes: the plain draws
+        (workdir / leftover).unlink(missing_ok=True)
+    async with plain.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: plain.screen.id == "exam" and plain.screen.current == 0)
+        unaimed = [q.problem for q in plain.screen.questions if q.problem is not None]
+    assert not any(p.aimed for p in unaimed)
+    assert [p.id for p in drills] != [p.id for p in unaimed]
+
+
+async def test_stats_show_each_exam_beside_its_forecast(make, workdir):
+    from click.testing import CliRunner
+
+    from studytui.cli import cli
+    from studytui.tui.widgets.format import percent
+
+    study_history(workdir)
+    app = make(screen="exam", questions=6, minutes=30, seed=5)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await sit_exam(app, pilot)
+        overall, _ = expected_forecasts(workdir, app.screen.questions)
+        app.pop_screen()
+        app.open_screen("stats")
+        await settle(pilot, lambda: app.screen.id == "stats" and app.screen.data is not None)
+        await pilot.press("5")
+        await settle(pilot, lambda: bool(app.screen.query("#pane-exams DataTable")))
+        row = app.screen.query_one("#pane-exams DataTable", DataTable).get_row_at(0)
+        assert row[2] == "3/6 50%" and row[3] == percent(overall)
+    text = CliRunner().invoke(cli, ["--db", str(workdir / "study.db"), "stats"]).stdout
+    assert "Mock exams" in text and re.search(rf"3/6 50% │ +{percent(overall)} │", text)

@@ -252,9 +252,11 @@ class ExamScreen(Screen):
         if self.done or self.started is None:
             return
         self.done = True
-        from studytui.study.stats import credit, exam_tally
+        from rich.markup import escape
 
         from studytui.study.exam_questions import exam_forecast
+        from studytui.study.stats import credit, exam_tally
+        from studytui.textsafe import clean
 
         topics = exam_tally((q.topic, q.score) for q in self.questions)  # unanswered: 0
         forecast, topic_forecasts = exam_forecast((q.topic, q.forecast) for q in self.questions)
@@ -264,10 +266,6 @@ class ExamScreen(Screen):
         drills = [dict(family=q.problem.family, level=q.problem.level, correct=q.correct, typed=q.typed,
                        seed=q.problem.seed, mistakes=q.mistakes)
                   for q in self.questions if q.problem is not None and q.correct is not None]
-        from rich.markup import escape
-
-        from studytui.textsafe import clean
-
         try:
             await backend.call(backend.record_exam, self.started, topics, self.minutes, forecast, topic_forecasts)
             saved = "Saved; see it on the stats screen (s on the home screen)."

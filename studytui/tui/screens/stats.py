@@ -156,6 +156,8 @@ class StatsScreen(Screen):
         """Top mistakes, at the head of the drills tab: where the student keeps slipping."""
         from studytui.tui.widgets.mistakes import TopMistakes
 
+        if not d["drills"]:
+            return  # the tab already says there are no drill answers yet
         pane = self.query_one("#pane-drills")
         await pane.mount(TopMistakes(d["mistakes"], id="top-mistakes"), before=0)
 
@@ -169,10 +171,13 @@ class StatsScreen(Screen):
             plot = _plot()
             await pane.mount(plot)
             numbers = list(range(1, len(exams) + 1))
-            plot.plt.plot(numbers, [round(100 * (e["score"] or 0)) for e in exams], marker="hd")
+            plot.plt.plot(numbers, [round(100 * (e["score"] or 0)) for e in exams], marker="hd", label="score")
+            forecast = [(n, round(100 * e["forecast"])) for n, e in zip(numbers, exams) if e.get("forecast") is not None]
+            if forecast:  # the forecast each exam made beforehand, to judge it by
+                plot.plt.plot([n for n, _ in forecast], [f for _, f in forecast], marker="dot", label="forecast")
             plot.plt.xticks(numbers)
             plot.plt.ylim(0, 100)
-            plot.plt.title("Exam score (%)")
+            plot.plt.title("Exam score vs its forecast (%)" if forecast else "Exam score (%)")
         table = DataTable(zebra_stripes=True, cursor_type="row")
         await pane.mount(table)
         table.add_columns("#", "Finished", "Score", "Forecast", "Per topic")
