@@ -8,8 +8,12 @@ training) and then applies a learned scale gamma and shift beta:
 Four things to see, in order:
 
   1. Stability: the same small CNN at a high learning rate, with and without BN. Without BN the
-     scale of each layer's output depends on the weights, so a large step can blow it up; with
-     BN the next layer always sees unit-scale inputs.  -> loss.png
+     scale of each layer's output depends on the weights, and the first large steps throw it
+     off. At the default LR the no-BN net then never starts: its ReLUs end up dead (or its
+     outputs stop depending on the image), every image gets the same prediction and the loss
+     sits at ln 10 = 2.303 for the whole run. A higher LR (--lr 0.5) can instead blow the loss
+     up to inf/NaN. The demo prints which of the two happened. With BN the next layer always
+     sees unit-scale inputs and the same LR trains.  -> loss.png
   2. Train vs eval mode: in training BN uses the batch's own statistics, in eval the running
      averages, so the same input gives different outputs (and one example's output depends on
      the rest of its batch in train mode).
@@ -85,6 +89,18 @@ def train(bn: bool, data, dev, args) -> tuple[nn.Module, list[float], float]:
     return model, losses, val_acc
 
 
+def outcome(losses: list[float], val_acc: float, classes: int = 10) -> str:
+    """Which way a run at a high LR went: blew up, never started, or trained."""
+    if not all(math.isfinite(v) for v in losses):
+        return "blew up: the loss became inf/NaN"
+    tail = losses[-max(1, len(losses) // 5):]
+    mean_tail = sum(tail) / len(tail)
+    if abs(mean_tail - math.log(classes)) < 0.02 and val_acc < 1.5 / classes:
+        return (f"never started: loss {mean_tail:.3f} = ln {classes} (the same prediction for every image), "
+                f"val acc {val_acc:.3f} = chance")
+    return f"trained: loss {losses[0]:.3f} -> {mean_tail:.3f} (mean of the last steps), val acc {val_acc:.3f}"
+
+
 def running_stats_demo(data, dev, steps: int, batch_size: int, gen) -> tuple[list[float], float]:
     """Feed raw images (0..1 scale) to a fresh BatchNorm2d(3) in train mode; track running_mean[0]."""
     bn = nn.BatchNorm2d(3, momentum=0.1).to(dev.device)  # running stats start at mean 0, var 1
@@ -158,6 +174,9 @@ def main() -> int:
     fig.tight_layout()
     fig.savefig(out / "loss.png", dpi=110)
     plt.close(fig)
+
+    for name, losses, acc in (("without BN", losses_plain, acc_plain), ("with BN", losses_bn, acc_bn)):
+        print(f"{name}: {outcome(losses, acc)}")
 
     # 2. train vs eval mode on the same batch
     x = augment.normalize(data.test_x[: args.batch_size], data.mean, data.std)

@@ -12,7 +12,9 @@ blow-up. Two common rules turn it into a max_lr for OneCycle, both printed:
   * min/10:   the LR at the minimum of the smoothed loss, divided by 10. The minimum itself is
               already at the edge of stability, so backing off by 10x leaves a safety margin.
 
-The suggested value (--rule, default min/10) is marked on the plot. The test itself is only a
+Both are marked on the plot; the one --rule picks (default min/10) is printed as the max_lr to
+use. The plot's y-axis covers the plateau, the descent and the minimum; the blow-up after it is
+cut off at the top so it cannot flatten the useful part. The test itself is only a
 heuristic: it runs on the first few hundred batches, and the best LR for a whole schedule can
 differ (often a little higher, since the warm-up of OneCycle tames the start).
 
@@ -126,7 +128,7 @@ def main() -> int:
     print(f"suggested max_lr: steepest descent {rules['steepest']:.2e}, min/10 {rules['min/10']:.2e}")
     print(f"using the {args.rule} rule: max_lr = {chosen:.2e}  (try: python demos/onecycle.py --max-lr {chosen:.2g} --optimizer {args.optimizer})")
 
-    png = plot_lr_finder(lrs, smoothed, out / "lr_finder.png", suggestion=chosen, label=f"({args.rule})")
+    png = plot_lr_finder(lrs, smoothed, out / "lr_finder.png", suggestions=rules, chosen=args.rule)
     (out / "lr_finder.json").write_text(
         json.dumps({"lrs": lrs, "loss": raw, "smoothed": smoothed, "suggestions": rules, "rule": args.rule, "stopped": stopped}) + "\n"
     )

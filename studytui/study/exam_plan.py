@@ -119,10 +119,12 @@ class DayPlan:
         if p.new_days == 0:
             return (f"{p.unseen} cards are still unseen and the exam is in {self.days_left} days: "
                     f"the limit lets in {p.limit} today")
-        short = p.unseen - p.limit * p.new_days
+        # the consolidation days still take new cards while some are unseen
+        short = max(0, p.unseen - p.limit * self.days_left)
+        rest = (f"at {p.limit} a day {short} stay unseen on exam day" if short else
+                f"at {p.limit} a day they are all seen only by using the days meant for consolidation")
         return (f"{p.needed_per_day} new cards a day are needed to see all {p.unseen} in time, but the limit "
-                f"is {p.limit} (studytui settings --new-per-day {p.needed_per_day}); "
-                f"at {p.limit} a day {short} stay unseen")
+                f"is {p.limit} (studytui settings --new-per-day {p.needed_per_day}); {rest}")
 
 
 def day_plan(session: "StudySession", exam_day: date, now: datetime) -> DayPlan:
@@ -193,7 +195,12 @@ class QueuePlan:
 
 def queue_plan(session: "StudySession", now: datetime) -> QueuePlan | None:
     """None (plain scheduling) without an exam ahead; else today's plan, cached on the session."""
-    exam_day = rd.load_exam_date(session.store)
+    seen = getattr(session, "_exam_date_seen", None)  # (change token, date): re-read after any write
+    if seen is not None and seen[0] == session._token:
+        exam_day = seen[1]
+    else:
+        exam_day = rd.load_exam_date(session.store)
+        session._exam_date_seen = (session._token, exam_day)
     if exam_day is None:
         return None
     start = session.day_start(now)

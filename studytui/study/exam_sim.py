@@ -39,6 +39,7 @@ class Student:
     new_per_day: int = 20
     reviews_per_day: int = 200
     retention: float = 0.9
+    bring_forward: bool = True  # False: the plan without its brought-forward reviews (to measure them)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def simulate(student: Student, *, plan: bool) -> Outcome:
             first = new_pace(unseen, student.days - day, student.new_per_day).today
             seen = [(i, c) for i, c in enumerate(cards) if c is not None]
             risky = at_risk(seen, day_end_us=day_end, exam_us=exam_us, target=student.retention, model=model)
-            forward = risky[: brought_forward_quota(len(risky), student.days - day)]
+            forward = risky[: brought_forward_quota(len(risky), student.days - day)] if student.bring_forward else []
         else:
             first, forward = 0, []
         now = day_start + STUDY_HOUR_US
@@ -124,16 +125,24 @@ class CohortResult:
     reached_plain: int
     mean_plan: float
     mean_plain: float
+    reached_plan_only_new: int = 0  # the plan without brought-forward reviews
+    mean_plan_only_new: float = 0.0
 
 
-def cohort(n: int, *, seed: int = 0, target: float = 0.9, **overrides) -> CohortResult:
-    """`n` students with seeded budgets and habits, each run under both policies."""
+def cohort(n: int, *, seed: int = 0, target: float = 0.9, without_forward: bool = False, **overrides) -> CohortResult:
+    """`n` students with seeded budgets and habits, each run under both policies (and, with
+    `without_forward`, under the plan without its brought-forward reviews)."""
+    from dataclasses import replace
+
     rng = random.Random(seed)
-    plan_r, plain_r = [], []
+    plan_r, plain_r, only_new = [], [], []
     for k in range(n):
         student = Student(seed=seed * 100_003 + k, budget=rng.randint(40, 120), skip=rng.uniform(0.0, 0.35),
                           first_recall=rng.uniform(0.3, 0.7), **overrides)
         plan_r.append(simulate(student, plan=True).recall)
         plain_r.append(simulate(student, plan=False).recall)
+        if without_forward:
+            only_new.append(simulate(replace(student, bring_forward=False), plan=True).recall)
     return CohortResult(n, target, sum(r >= target for r in plan_r), sum(r >= target for r in plain_r),
-                        sum(plan_r) / n, sum(plain_r) / n)
+                        sum(plan_r) / n, sum(plain_r) / n, sum(r >= target for r in only_new),
+                        sum(only_new) / n if only_new else 0.0)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from studytui.study.store import Store
 
 EXAM_DATE_KEY = "exam_date"  # meta key: ISO date of the exam, absent when none is set
+MAX_DAYS_AHEAD = 5 * 366  # a plan is made day by day: a date in the year 9999 is a typo
 US_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -73,6 +74,8 @@ def parse_exam_date(text: str, *, today: date) -> date | None:
         raise StudytuiError(f"exam date {text[:40]!r} must be a date like 2026-12-20 (or 'none' to clear it)") from None
     if day < today:
         raise StudytuiError(f"exam date {day.isoformat()} is in the past (today is {today.isoformat()})")
+    if (day - today).days > MAX_DAYS_AHEAD:
+        raise StudytuiError(f"exam date {day.isoformat()} is more than 5 years away")
     return day
 
 
@@ -194,9 +197,12 @@ def _answer(fast, card: list, rating: int, at_us: int) -> None:
 def forecast_history(session: "StudySession", at: date | datetime, *, days: int = 30,
                      now: datetime | None = None) -> list[tuple[date, float]]:
     """The overall forecast for `at` as it stood at the end of each of the last `days` study days
-    (today: as it stands now), oldest first. One pass over the log: each answer changes only its
-    own card's term of the sum, so each day's value costs nothing extra. Today's syllabus
-    (suspensions as they are now) is used for every day, so the points are comparable."""
+    (today: as it stands now), oldest first. Today's syllabus (suspensions as they are now) is
+    used for every day, so the points are comparable.
+
+    Only the cards answered since the first day ended can differ between the days: their logs are
+    replayed (fast replay, the scheduler's arithmetic), one pass in log order, each answer moving
+    only its own card's term of the sum; every other card adds its current recall to each day."""
     from studytui.study.replay import FastScheduler
 
     now = datetime.now(timezone.utc) if now is None else now.astimezone(timezone.utc)
@@ -213,11 +219,27 @@ def forecast_history(session: "StudySession", at: date | datetime, *, days: int 
     ends = [start - timedelta(days=i) for i in range(days - 2, -1, -1)] + [now]
     labels = [today - timedelta(days=i) for i in range(days - 1, -1, -1)]
     end_ms = [round(e.timestamp() * 1000) for e in ends]
-    cards: dict[str, list] = {}
+    # The past days only change when the log before today does (or the syllabus, the parameters):
+    # kept on the session, so a stats screen opened again costs one forecast, not a replay.
+    before_today = session.store._query(
+        "SELECT count(*), coalesce(max(id), 0) FROM review WHERE reviewed_at < ?", (end_ms[-2] if days > 1 else 0,))[0]
+    key = (moment, days, today, session.parameters, session.settings, tuple(topic_of), before_today)
+    cached = getattr(session, "_forecast_history", None)
+    if cached is not None and cached[0] == key:
+        return cached[1] + [(today, forecast(session, moment).overall)]
+    rows = session.store._query(
+        "SELECT card_id, rating, reviewed_at FROM review WHERE card_id IN "
+        "(SELECT DISTINCT card_id FROM review WHERE reviewed_at >= ?) ORDER BY id", (end_ms[0],))
+    active = {r[0] for r in rows}
     total = 0.0
+    for cid in topic_of:
+        st = session._states.get(cid)
+        if cid not in active and st is not None and st.reps:
+            total += model.recall(st.fsrs.stability, st.fsrs.last_review, moment)
+    cards: dict[str, list] = {}
     out: list[tuple[date, float]] = []
     k = 0
-    for card_id, rating, at_ms, *_ in session.store.answer_tuples():
+    for card_id, rating, at_ms in rows:
         while k < len(ends) and at_ms >= end_ms[k]:
             out.append((labels[k], total / n if n else 0.0))
             k += 1
@@ -234,4 +256,5 @@ def forecast_history(session: "StudySession", at: date | datetime, *, days: int 
     while k < len(ends):
         out.append((labels[k], total / n if n else 0.0))
         k += 1
+    session._forecast_history = (key, out[:-1])
     return out

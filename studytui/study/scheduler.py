@@ -710,12 +710,15 @@ class StudySession:
 
     def record_drill(self, family: str, level: int, correct: bool, *, typed: str | None = None,
                      seed: int | None = None, duration_ms: int | None = None, now: datetime | None = None,
-                     schedule: bool = True) -> AnswerResult | None:
+                     schedule: bool = True, mistakes: Iterable[str] = ()) -> AnswerResult | None:
         """Save a drill attempt; with `schedule` it also answers drill:<family>:<level>
-        (correct -> Good, wrong -> Again) in the same transaction."""
+        (correct -> Good, wrong -> Again) in the same transaction. `mistakes`: the rule keys of
+        a wrong answer's diagnosis (studytui.drills.diagnose), which aim later drills."""
         now = _utc(now)
+        mistakes = () if correct else tuple(mistakes)
         if not schedule:
-            self.store.add_drill_attempt(family, level, correct, at=now, seed=seed, typed=typed, duration_ms=duration_ms)
+            self.store.add_drill_attempt(family, level, correct, at=now, seed=seed, typed=typed, duration_ms=duration_ms,
+                                         mistakes=mistakes)
             return None
         cid = drill_card_id(family, level)
         if cid not in self.drill_ids:
@@ -723,7 +726,8 @@ class StudySession:
         return self.answer(
             cid, Rating.Good if correct else Rating.Again, duration_ms=duration_ms, typed=typed,
             correct=correct, now=now,
-            _drill=dict(family=family, level=level, correct=correct, seed=seed, typed=typed, duration_ms=duration_ms),
+            _drill=dict(family=family, level=level, correct=correct, seed=seed, typed=typed, duration_ms=duration_ms,
+                        mistakes=mistakes),
         )
 
     def undo(self) -> str | None:
@@ -785,9 +789,12 @@ class StudySession:
     # --- exams -------------------------------------------------------------------------------
 
     def record_exam(self, *, started_at: datetime, finished_at: datetime,
-                    topics: dict[str, tuple[int, int]], minutes: float | None = None) -> int:
-        """Save a mock exam's score report: topic -> (correct, total). Returns the exam id."""
-        return self.store.add_exam(started_at=started_at, finished_at=finished_at, topics=topics, minutes=minutes)
+                    topics: dict[str, tuple[int, int]], minutes: float | None = None,
+                    forecast: float | None = None, topic_forecasts: dict[str, float] | None = None) -> int:
+        """Save a mock exam's score report: topic -> (correct, total), and the forecast made
+        before it began (studytui.study.exam_questions). Returns the exam id."""
+        return self.store.add_exam(started_at=started_at, finished_at=finished_at, topics=topics, minutes=minutes,
+                                   forecast=forecast, topic_forecasts=topic_forecasts)
 
     # --- counts and statistics ---------------------------------------------------------------
 

@@ -6,6 +6,8 @@ included) and `retention` (share of answers to cards in the review phase that we
 the "true retention" Anki shows; None before any such answer). The rest is extra detail:
 `reviews_today` counts card answers only (drill attempts are `drills_today`), `new_today` is the
 daily new-card budget (studied / limit / available now, as Anki's deck list shows it).
+`mistakes` lists the drill mistakes the student makes most, with their trend
+(studytui.study.mistakes.mistakes_json; the shells add each key's `label`).
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from studytui.study.drill_cards import DRILL_TOPIC, parse_drill_id
+from studytui.study.mistakes import mistakes_json
 
 if TYPE_CHECKING:  # the session is only read here; the scheduler imports this module
     from studytui.study.deck import Card
     from studytui.study.scheduler import StudySession
 
 
-def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> dict[str, Any]:
+def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exam_trend_days: int = 30) -> dict[str, Any]:
+    from studytui.study.exam_report import report as exam_report
+
     # Drill cards are practised from the drill screen, never offered by review: they are counted
     # apart ("drill_cards") so no phantom "drills" topic shows cards "due" that review never shows.
     deck_topics = session.counts_by_topic(now=now, include_drills=False)
@@ -53,8 +58,9 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
 
     exams = [
         {"id": e.id, "finished_at": e.finished_at.isoformat(), "correct": credit(e.correct), "total": e.total,
-         "score": round(e.correct / e.total, 4) if e.total else None,
-         "topics": {t: {"correct": credit(c), "total": n} for t, (c, n) in e.topics.items()}}
+         "score": round(e.correct / e.total, 4) if e.total else None, "forecast": e.forecast,
+         "topics": {t: {"correct": credit(c), "total": n, "forecast": e.topic_forecasts.get(t)}
+                    for t, (c, n) in e.topics.items()}}
         for e in session.store.exams()
     ]
     deck_ids = set(session.deck.cards)
@@ -64,6 +70,7 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
         "due": sum(c["due"] for c in deck_topics.values()),
         "reviews": len(reviews),
         "retention": retention,
+        "exam": exam_report(session, now=now, trend_days=exam_trend_days),  # None without an exam date
         "new": sum(c["new"] for c in deck_topics.values()),
         "learned": sum(c["learned"] for c in deck_topics.values()),
         "suspended": sum(c["suspended"] for c in deck_topics.values()),
@@ -82,6 +89,7 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
             cid for cid in deck_ids if session._states.get(cid) and session._states[cid].content_hash
             and session._states[cid].content_hash != session.deck.cards[cid].content_hash),
         "exams": exams,
+        "mistakes": mistakes_json(session.store.drill_attempts(), now=now),  # top mistakes, keys only
         "fsrs": {
             "desired_retention": session.settings.desired_retention,
             "parameters": "fitted" if session.store.get_meta("fsrs_parameters") else "default",
@@ -125,28 +133,6 @@ class ExamCard(NamedTuple):
     q: str  # the front: a cloze item shows its blank
     a: str
     card: "Card"
-
-
-def pick_exam_cards(session: "StudySession", count: int, seed: int) -> list[ExamCard]:
-    """`count` cards taken round-robin across topics; one item per cloze note (no sibling
-    deletion gives another away)."""
-    import random
-
-    rng = random.Random(seed)
-    by_topic = [session.deck.cards_in(t.topic) for t in session.deck.topics]
-    for cards in by_topic:
-        rng.shuffle(cards)
-    picked: list[ExamCard] = []
-    notes: set[str] = set()
-    while len(picked) < count and any(by_topic):
-        for topic, cards in zip(session.deck.topics, by_topic):
-            while cards and len(picked) < count:
-                card = cards.pop()
-                if card.note_id not in notes:
-                    notes.add(card.note_id)
-                    picked.append(ExamCard(card.id, topic.topic, card.front(), card.back(), card))
-                    break
-    return picked
 
 
 def exam_tally(answers: Iterable[tuple[str, float | None]]) -> dict[str, tuple[float, int]]:

@@ -177,7 +177,8 @@ def build_screen(name: str, **options: Any) -> Screen:
     if name == "drill":
         from studytui.tui.screens.drill import DrillScreen
 
-        return DrillScreen(kind=options.get("kind"), level=options.get("level"), seed=options.get("seed"))
+        return DrillScreen(kind=options.get("kind"), level=options.get("level"), seed=options.get("seed"),
+                           aim=options.get("aim", True))
     if name == "exam":
         from studytui.tui.screens.exam import ExamScreen
 

@@ -157,17 +157,6 @@ def test_resnet_bad_override_is_one_line():
     assert proc.stderr.startswith("error: --set: unknown recipe key(s) mixup")
 
 
-def test_run_experiments_table(tmp_path):
-    proc = demo("run_experiments", "--tiny", "--configs", "resnet18_baseline", "preact_resnet18",
-                "--epochs", "1", "--out", str(tmp_path))
-    table = (tmp_path / "results.md").read_text().splitlines()
-    assert table[0].startswith("| config | recipe | model | techniques")
-    assert "baseline" in table[2] and "preact" in table[3] and "pre-activation" in table[3]
-    assert (tmp_path / "results.csv").read_text().count("\n") == 3
-    assert (tmp_path / "compare.png").is_file() and (tmp_path / "accuracy.png").is_file()
-    assert "best=" in result_line(proc.stdout, "run_experiments")
-
-
 def test_demo_command_lists_and_runs(tmp_path):
     studytui = [sys.executable, "-m", "studytui"]
     listing = run([*studytui, "demo"])

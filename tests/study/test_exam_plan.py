@@ -63,7 +63,9 @@ def test_a_limit_too_low_is_said_plainly():
     assert (p.needed_per_day, p.today, p.met) == (43, 20, False)
     plan = ep.DayPlan(TODAY + timedelta(days=10), TODAY, 10, p, 0, 0, (), 0.9)
     assert plan.problem == ("43 new cards a day are needed to see all 300 in time, but the limit is 20 "
-                            "(studytui settings --new-per-day 43); at 20 a day 160 stay unseen")
+                            "(studytui settings --new-per-day 43); at 20 a day 100 stay unseen on exam day")
+    tight = ep.DayPlan(TODAY + timedelta(days=10), TODAY, 10, ep.new_pace(190, 10, 20), 0, 0, (), 0.9)
+    assert tight.problem.endswith("at 20 a day they are all seen only by using the days meant for consolidation")
     ok = ep.DayPlan(TODAY + timedelta(days=10), TODAY, 10, ep.new_pace(100, 10, 20), 4, 0, (), 0.9)
     assert ok.problem is None and ok.new_today == 11  # 15 today, 4 already started
     late = ep.DayPlan(TODAY + timedelta(days=2), TODAY, 2, ep.new_pace(50, 2, 20), 0, 0, (), 0.9)

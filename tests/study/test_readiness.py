@@ -120,6 +120,15 @@ def test_history_replays_the_log_day_by_day(big_session):
         ref = fsrs_reference(big_session, log, moment, until=min(end, now))
         assert value == pytest.approx(sum(ref.values()) / len(ref), abs=1e-9), day
     assert history[0][1] == 0.0 and history[-1][1] > 0
+    # a change before today (an answer logged for yesterday) is noticed
+    big_session.answer("beta-6", Rating.Good, now=now - timedelta(days=1))
+    again = rd.forecast_history(big_session, exam, days=15, now=now)
+    assert again[-2][1] > history[-2][1] and again[:-2] == history[:-2]
+    # asked again after an answer today: the past days come from the cache, today moves
+    big_session.answer("beta-7", Rating.Good, now=now - timedelta(minutes=1))
+    third = rd.forecast_history(big_session, exam, days=15, now=now)
+    assert third[:-1] == again[:-1] and third[-1][1] > again[-1][1]
+    assert third[-1][1] == pytest.approx(rd.forecast(big_session, exam).overall, abs=1e-12)
 
 
 def test_history_is_fast_on_a_long_log(big_session):
@@ -147,6 +156,8 @@ def test_exam_date_is_parsed_saved_and_cleared(big_session):
     assert rd.parse_exam_date("none", today=today) is None
     with pytest.raises(StudytuiError, match="in the past"):
         rd.parse_exam_date("2026-03-01", today=today)
+    with pytest.raises(StudytuiError, match="more than 5 years away"):
+        rd.parse_exam_date("2099-01-01", today=today)
     with pytest.raises(StudytuiError, match="must be a date like"):
         rd.parse_exam_date("20/12/2026", today=today)
     store = big_session.store
