@@ -13,7 +13,14 @@ very low settles into the minimum. Momentum moves the other way because LR and m
 set the effective step size: when the LR is high, less momentum keeps the steps stable.
 
 Also shown: weight decay (in the optimizer), gradient clipping by value (clip_grad_value_, as in
-the study material) and, with --compare, the same run under other schedules on one plot.
+the study material) and, with --compare, the same run under other schedules on one plot, like
+for like: every schedule peaks at the same max_lr (constant and step after the same linear
+warm-up as cosine-warmup), so only the shape of the schedule differs.
+
+The plots: the LR axis is logarithmic (the last 10^4 of one-cycle's anneal is invisible on a
+linear one), the right axis is SGD's momentum or, with Adam, beta1 (what OneCycleLR cycles
+there), and a validation loss far above the training curve (the first epoch at a high LR)
+is pinned to the top of the loss panel with its value written next to it.
 
     python demos/onecycle.py --quick                      # ~1 min on 2 CPU cores
     python demos/onecycle.py --quick --compare            # onecycle vs constant vs step vs cosine-warmup

@@ -8,9 +8,11 @@
     row 5  + label smoothing 0.1
     row 6  + mixup 0.2
     row 7  + pre-activation blocks
+    row 8  + zero-init: the last conv of every residual branch starts at 0 (the block starts as
+             the identity; "zero-gamma" in a post-activation net)
 
 Every row trains the same small net (studytui.lab.nets.AblationNet: stem, three stages of
-residual-able blocks, 14 weight layers) from scratch for the same epochs, with the same
+blocks that can be plain or residual, 14 weight layers) from scratch for the same epochs, with the same
 optimiser, peak LR, batch size, data and data order: only the row's ingredient differs from
 the row above, so the delta column is that ingredient's effect in this run. (An earlier version
 compared whole recipes with different schedules and init, which produced a "+66 points for
@@ -72,7 +74,7 @@ def train_row(label: str, recipe, data, dev, args) -> tuple[History, dict]:
     seed_everything(args.seed)
     order_gen = torch.Generator().manual_seed(args.seed)  # same batches, same order, every row
     aug_gen = torch.Generator(device=dev.device).manual_seed(args.seed + 1)
-    model = dev.prepare(AblationNet(bn=recipe.bn, residual=recipe.residual, preact=recipe.preact,
+    model = dev.prepare(AblationNet(bn=recipe.bn, residual=recipe.residual, preact=recipe.preact, zero_init=recipe.zero_init,
                                     width=args.width, blocks=args.blocks, num_classes=data.num_classes))
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
     steps = steps_per_epoch(len(data.train_y), args.batch_size, drop_last=True)
@@ -125,7 +127,7 @@ def train_row(label: str, recipe, data, dev, args) -> tuple[History, dict]:
 
 def main() -> int:
     parser = demo_parser(__doc__)
-    parser.add_argument("--lr", type=float, default=0.05, help="peak LR, the same for every row (default 0.05)")
+    parser.add_argument("--lr", type=float, default=0.1, help="peak LR, the same for every row (default 0.1)")
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--width", type=int, help="channels of the first stage (x1, x2, x4 over the stages)")
     parser.add_argument("--blocks", type=int, default=2, help="blocks per stage (depth = 2 + 6 x blocks)")
@@ -133,7 +135,7 @@ def main() -> int:
     args = parser.parse_args()
     mode = apply_mode(args,
                       full=dict(epochs=30, batch_size=128, width=64, n_train=None),
-                      quick=dict(epochs=4, batch_size=64, width=8, n_train=2500),
+                      quick=dict(epochs=6, batch_size=64, width=8, n_train=5000),
                       tiny=dict(epochs=1, batch_size=16, width=4, n_train=64))
     out = out_dir(args, "experiments")
     n_test = {"full": None, "quick": 1000, "tiny": 32}[mode]

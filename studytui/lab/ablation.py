@@ -28,6 +28,7 @@ class Recipe:
     label_smoothing: float = 0.0  # CrossEntropyLoss(label_smoothing=eps)
     mixup_alpha: float = 0.0  # mixup's Beta(alpha, alpha); 0 = off
     preact: bool = False  # pre-activation blocks (BN-ReLU-conv, nothing after the add)
+    zero_init: bool = False  # every residual branch ends at 0 at init: blocks start as the identity
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ BASELINE = Recipe()
 
 # The order follows the ResNet study notes: make a deep net trainable (BN, shortcuts), feed it
 # more varied data, schedule the LR, then the regularisers of the modern recipe, then the v2
-# block. Each ingredient is applied on top of all the ones before it.
+# block and the identity start of every block (zero-init). Each ingredient is applied on top of
+# all the ones before it.
 INGREDIENTS: tuple[Ingredient, ...] = (
     Ingredient(
         "BatchNorm", {"bn": True},
@@ -82,6 +84,12 @@ INGREDIENTS: tuple[Ingredient, ...] = (
         quick_shows="no gain to expect at 14 layers; like for like (same epochs, same LR) it may even start "
                     "slower in a short run",
         full_run_adds="the v2 block helps most on very deep nets (100+ layers); under a point at 18",
+    ),
+    Ingredient(
+        "zero-init", {"zero_init": True},
+        quick_shows="each block starts as the identity (last conv of every branch zeroed), so the deep "
+                    "net starts like a shallow one: a faster start than the row above",
+        full_run_adds="the study recipe pairs it with He init; it matters most for deep nets and large batches",
     ),
 )
 

@@ -11,6 +11,8 @@ attribute names and the order of the children are part of a contract: keep them.
     PreActBlock    BN-ReLU-conv twice, nothing after the add (ResNet v2, He et al. 2016)
     PreActBottleneck
     ResNet         stem + 4 stages + global average pool + fc; "imagenet" or "cifar" stem
+    AblationNet    a small net whose BN, shortcuts and pre-activation switch on one at a time
+                   (the cumulative ablation of demos/run_experiments.py; not a calculator model)
 
 `build_model(name)` builds any of them by the names the calculator uses.
 """
@@ -450,12 +452,13 @@ class AblationBlock(nn.Module):
 class AblationNet(nn.Module):
     """Stem conv + max-pool (32 -> 16), three stages of `blocks` AblationBlocks (width x 1, 2, 4;
     16 -> 8 -> 4), global average pool, linear: 2 + 6 x blocks weight layers (14 at blocks=2).
+    He init; zero_init=True also zeroes the end of every residual branch.
 
     Small on purpose: the ablation trains it once per row, on a CPU within a minute or two.
     """
 
     def __init__(self, bn: bool = True, residual: bool = True, preact: bool = False, width: int = 16,
-                 blocks: int = 2, num_classes: int = 10):
+                 blocks: int = 2, num_classes: int = 10, zero_init: bool = False):
         super().__init__()
         self.preact = preact
         stem: list[nn.Module] = [nn.Conv2d(3, width, 3, padding=1, bias=not bn)]
@@ -475,6 +478,13 @@ class AblationNet(nn.Module):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
                 if m.bias is not None:
                     nn.init.zeros_(m.bias)
+        if zero_init:  # every residual branch starts at 0, so every block starts as the identity
+            if not residual:
+                raise ValueError("zero_init needs residual=True (a plain block would start dead)")
+            for block in self.blocks:
+                # post-activation: the BN that ends the branch gets gamma 0 ("zero-gamma");
+                # pre-activation: the branch ends in a conv, so that conv's weights are zeroed
+                nn.init.zeros_(block.conv2.weight if preact or not bn else block.bn2.weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.final(self.blocks(self.stem(x))))

@@ -192,14 +192,15 @@ def test_run_experiments_tiny_one_row_per_ingredient(tmp_path):
     assert len({len(h["steps"]) for h in histories}) == 1
     assert len({max(s["lr"] for s in h["steps"]) for h in histories}) == 1
     # the recipe is printed line by line, not as one JSON blob; the table and the notes follow
-    assert "  + residual: residual: off -> on" in proc.stdout and "peak LR 0.05" in proc.stdout
+    assert "  + residual: residual: off -> on" in proc.stdout and "peak LR 0.1" in proc.stdout
     assert max(len(line) for line in proc.stdout.splitlines() if "->" in line) < 120
-    assert "| 7 | + pre-activation |" in proc.stdout and "full run:" in proc.stdout
-    assert "rows=8" in result_line(proc.stdout, "run_experiments")
+    n = len(INGREDIENTS) + 1
+    assert f"| {n - 1} | + zero-init |" in proc.stdout and "full run:" in proc.stdout
+    assert f"rows={n}" in result_line(proc.stdout, "run_experiments")
     assert (tmp_path / "ablation.png").stat().st_size > 5000
     events = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text().splitlines()]
     assert [e["demo"] for e in events if e["event"] == "start"] == [label for label, _ in cumulative()]
-    assert events[-1]["event"] == "result" and events[-1]["rows"] == 8
+    assert events[-1]["event"] == "result" and events[-1]["rows"] == n
 
 
 def test_run_experiments_bad_flag_is_one_line():
@@ -224,3 +225,41 @@ def test_ablation_figure_one_line_per_row_and_signed_deltas():
     assert [t.get_text() for t in mech.get_xticklabels()] == list(runs)
     close(fig)
 
+
+
+def test_ablation_net_switches():
+    from torch import nn
+
+    from studytui.lab.nets import AblationBlock, AblationNet
+
+    x = torch.randn(2, 3, 32, 32)
+    for kw in ({"bn": False, "residual": False}, {"bn": True, "residual": False}, {"bn": True, "residual": True},
+               {"bn": True, "residual": True, "preact": True}):
+        net = AblationNet(width=4, blocks=2, **kw)
+        assert net(x).shape == (2, 10)
+        assert any(isinstance(m, nn.BatchNorm2d) for m in net.modules()) == kw["bn"]
+        assert sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in net.modules()) - (2 if kw["residual"] else 0) == 14
+    # with the branch's convs zeroed, a residual block passes its input through and a plain one does not
+    h = torch.rand(2, 4, 8, 8)  # non-negative: what a ReLU before the block gives
+    for residual, preact in ((True, False), (True, True), (False, False)):
+        block = AblationBlock(4, 4, 1, bn=False if not preact else True, residual=residual, preact=preact).eval()
+        with torch.no_grad():
+            block.conv1.weight.zero_(), block.conv2.weight.zero_()
+            for conv in (block.conv1, block.conv2):
+                if conv.bias is not None:
+                    conv.bias.zero_()
+        expected = h if residual else torch.zeros_like(h)
+        assert torch.allclose(block(h), expected), (residual, preact)
+    with pytest.raises(ValueError, match="pre-activation needs"):
+        AblationBlock(4, 4, 1, bn=False, residual=True, preact=True)
+    # zero-init: every block of the net starts as the identity (pre-act) / relu of its input (post-act)
+    for preact in (False, True):
+        net = AblationNet(width=4, blocks=2, preact=preact, zero_init=True).eval()
+        for block in net.blocks:
+            if block.shortcut is None:
+                h = torch.rand(2, block.conv1.in_channels, 8, 8)
+                assert torch.allclose(block(h), h), preact
+        h = torch.rand(2, 4, 8, 8)
+        assert not torch.allclose(AblationNet(width=4, blocks=2, preact=preact).eval().blocks[0](h), h)
+    with pytest.raises(ValueError, match="zero_init needs residual"):
+        AblationNet(bn=True, residual=False, zero_init=True)
