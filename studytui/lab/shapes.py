@@ -165,8 +165,14 @@ def make_shapes(n: int, seed: int = 0, size: int = 32, chunk: int = 256):
     g = torch.Generator().manual_seed(seed)
     label = torch.arange(n) % len(CLASSES)
     label = label[torch.randperm(n, generator=g)]
-    # small chunks keep the intermediate arrays in cache: faster than one big batch
-    images = [_render(label[i : i + chunk], size, g) for i in range(0, n, chunk)]
+    # small chunks keep the intermediate arrays in cache: faster than one big batch; and one
+    # thread: these ops are too small to split, and on a busy machine threads wait on each other
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        images = [_render(label[i : i + chunk], size, g) for i in range(0, n, chunk)]
+    finally:
+        torch.set_num_threads(threads)
     return torch.cat(images) if images else torch.zeros(0, 3, size, size, dtype=torch.uint8), label
 
 

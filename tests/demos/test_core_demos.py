@@ -16,7 +16,7 @@ from studytui.paths import DEMOS_DIR, PROJECT_ROOT
 CORE_DEMOS = ["onecycle", "lr_finder", "cnn_cifar10", "resnet", "run_experiments"]
 
 
-def run(args: list[str], env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+def run(args: list[str], env: dict | None = None, timeout: int = 1200) -> subprocess.CompletedProcess:
     """Run a demo; on timeout its whole process group is killed (nothing keeps training)."""
     # one torch thread: on a shared 2-core machine two threads per demo oversubscribe the cores
     full_env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", **(env or {})}
