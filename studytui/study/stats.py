@@ -31,8 +31,6 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exa
     # apart ("drill_cards") so no phantom "drills" topic shows cards "due" that review never shows.
     deck_topics = session.counts_by_topic(now=now, include_drills=False)
     drill_cards = session.counts_by_topic(now=now).get(DRILL_TOPIC)
-    reviews = session.store.reviews()
-    card_reviews = [r for r in reviews if not parse_drill_id(r.card_id)]
     new_limit = session.new_limit(now=now)
 
     answered = sum(st.review_answers for st in session._states.values())
@@ -43,6 +41,9 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exa
     start = session.day_start(now)
     shift = timedelta(hours=session.settings.day_starts_at_hour)
     first_day = (start - timedelta(days=days - 1)).astimezone()
+    # Only the last days' rows: the whole log (400,000 answers for a heavy user) is not read.
+    reviews = session.store.reviews(since=min(first_day, start))
+    card_reviews = [r for r in reviews if not parse_drill_id(r.card_id)]
     per_day: Counter[str] = Counter(
         (r.at.astimezone() - shift).date().isoformat() for r in reviews if r.at >= first_day
     )
@@ -68,7 +69,7 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exa
         "cards": len(session.deck.cards),
         "db": str(session.store.path.resolve()),
         "due": sum(c["due"] for c in deck_topics.values()),
-        "reviews": len(reviews),
+        "reviews": session.store.review_count(),
         "retention": retention,
         "exam": exam_report(session, now=now, trend_days=exam_trend_days),  # None without an exam date
         "new": sum(c["new"] for c in deck_topics.values()),
@@ -100,10 +101,13 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exa
 def retention_by_topic(session: "StudySession") -> dict[str, float | None]:
     """Share of review-phase answers that were not Again, per topic (None before any review)."""
     out: dict[str, float | None] = {}
+    session._sync()  # the states up to date with the log
+    states = session._states
     for topic in session.deck.topics:
         passed = answered = 0
         for card_id in session.deck.ids_in(topic.topic):
-            for _, before, rating in session.state(card_id).history:
+            st = states.get(card_id)  # a card never answered has no history
+            for _, before, rating in st.history if st else ():
                 if before == "review":
                     answered += 1
                     passed += rating != 1

@@ -450,10 +450,13 @@ class Store:
                 self._insert_drill(cur, at=at, review_id=rid, **drill)
         return rid
 
-    def reviews(self, card_id: str | None = None, after_id: int = 0) -> list[ReviewRow]:
-        """Review rows, oldest first (all, one card's, or those after `after_id`)."""
+    def reviews(self, card_id: str | None = None, after_id: int = 0, since: datetime | None = None) -> list[ReviewRow]:
+        """Review rows, oldest first (all, one card's, those after `after_id`, or given `since`)."""
         sql = "SELECT id, card_id, rating, reviewed_at, duration_ms, content_hash, typed, correct FROM review WHERE id > ?"
         args: list[Any] = [after_id]
+        if since is not None:
+            sql += " AND reviewed_at >= ?"
+            args.append(to_ms(since))
         if card_id is not None:
             sql += " AND card_id = ?"
             args.append(card_id)
