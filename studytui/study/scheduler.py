@@ -839,14 +839,16 @@ class StudySession:
 
     # --- counts and statistics ---------------------------------------------------------------
 
-    def counts_by_topic(self, *, now: datetime | None = None, include_drills: bool = True) -> dict[str, dict[str, int]]:
+    def counts_by_topic(self, *, now: datetime | None = None, include_drills: bool = True,
+                        only: str | None = None) -> dict[str, dict[str, int]]:
         """topic -> {"total", "new", "learning", "due", "learned", "suspended", "flagged"}.
 
         "due" counts every card whose time has come (learning and review), ignoring daily limits;
-        "learned" counts cards answered at least once."""
+        "learned" counts cards answered at least once. `only`: just that topic (if it exists)."""
         self._sync()
         now = _utc(now)
         topics = [t.topic for t in self.deck.topics] + ([DRILL_TOPIC] if include_drills and self.drill_ids else [])
+        topics = [t for t in topics if only is None or t == only]
         out = {}
         for topic in topics:
             c = dict(total=0, new=0, learning=0, due=0, learned=0, suspended=0, flagged=0)

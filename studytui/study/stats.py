@@ -30,7 +30,7 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exa
     # Drill cards are practised from the drill screen, never offered by review: they are counted
     # apart ("drill_cards") so no phantom "drills" topic shows cards "due" that review never shows.
     deck_topics = session.counts_by_topic(now=now, include_drills=False)
-    drill_cards = session.counts_by_topic(now=now).get(DRILL_TOPIC)
+    drill_cards = session.counts_by_topic(now=now, only=DRILL_TOPIC).get(DRILL_TOPIC)
     new_limit = session.new_limit(now=now)
 
     answered = sum(st.review_answers for st in session._states.values())
