@@ -440,12 +440,12 @@ def _schema_digest() -> str:
     return digest.hexdigest()
 
 
-def _load_file(path: Path, model: type[Topic], data: bytes):
+def _load_file(path: Path, model: type[Topic], data: bytes, text: str | None = None):
     """The validated topic of one file: from the cache when the file is unchanged (a
     deckcache.CachedTopic), else parsed (and then cached). YamlFileError carries file:line problems."""
     from studytui.study import deckcache
 
-    text = data.decode("utf-8")
+    text = data.decode("utf-8") if text is None else text
     key = deckcache.file_key(path, data)
     schema = f"{_schema_digest()}:{model.__qualname__}"
     cached = deckcache.load(path, key, schema)
@@ -539,7 +539,7 @@ def _load_deck(
         if files is not None and IMPORTED_DIR_NAME in (path.parent.name, path.parent.parent.name):  # an import
             model = ImportedTopic
         try:
-            topic, lines = _load_file(path, model, data)
+            topic, lines = _load_file(path, model, data, text)
         except UnicodeDecodeError:
             problems.append(Problem(path, 1, "not UTF-8 text"))
             continue
