@@ -300,3 +300,16 @@ def test_batchnorm_names_how_a_run_went():
     assert outcome([2.3, 5.0, float("nan")], 0.1).startswith("blew up")
     assert outcome([2.5] + [math.log(10)] * 20, 0.1).startswith("never started")
     assert outcome([2.3, 2.0, 1.6, 1.4, 1.3], 0.45).startswith("trained")
+
+
+def test_lr_finder_steepest_rule_ignores_early_wiggles():
+    suggest = demo_module("lr_finder")["suggest"]
+    lrs = [1e-7 * 10 ** (i * 8 / 119) for i in range(120)]
+    # a plateau with a sharp wiggle at step 14 (noise), the real descent centred at 1e-3, a minimum at ~1
+    losses = [3.0 - 1.0 / (1 + math.exp(-(math.log10(lr) + 3) * 2)) for lr in lrs]
+    losses[14] -= 0.08
+    losses[-5:] = [v + 3 * (k + 1) for k, v in enumerate(losses[-5:])]  # the blow-up
+    rules = suggest(lrs, losses)
+    assert 1e-4 < rules["steepest"] < 1e-2
+    min_i = min(range(len(losses)), key=losses.__getitem__)
+    assert rules["min/10"] == pytest.approx(lrs[min_i] / 10)
