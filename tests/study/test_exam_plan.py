@@ -191,3 +191,36 @@ def test_the_plan_beats_plain_scheduling_for_a_seeded_cohort():
     assert result.mean_plan > result.mean_plain
     assert result.reached_plan > result.reached_plain
 
+
+
+def test_the_projection_is_the_expected_value_of_sampled_futures(tmp_path):
+    """Branching on recall (weighted by R) deep enough equals the mean over sampled futures."""
+    import random
+
+    from studytui.study.replay import FastScheduler
+
+    s = open_session(tmp_path)
+    learn(s, "alpha-0", T0)
+    exam_us = ep._us(T0 + timedelta(days=12))
+    proj = ep.Projection(s, exam_us, depth=12)
+    card = FastScheduler.from_fsrs(s.state("alpha-0").fsrs)
+    expected = proj.expect(card.copy(), ep._us(T0))
+
+    rng = random.Random(0)
+    total, runs = 0.0, 4000
+    for _ in range(runs):
+        c, t = card.copy(), ep._us(T0)
+        while True:
+            when = max(c[4], t)
+            if when >= exam_us:
+                total += proj.model.recall_us(c[2], c[5], exam_us)
+                break
+            recalled = rng.random() < proj.model.recall_us(c[2], c[5], when)
+            proj.fast.review(c, 3 if recalled else 1, when)
+            proj._settle(c, when)
+            t = when
+    assert expected == pytest.approx(total / runs, abs=0.01)
+    assert 0.5 < expected < 1
+    # the depth the home screen uses (2, then the Good path) stays close
+    assert ep.Projection(s, exam_us).expect(card.copy(), ep._us(T0)) == pytest.approx(expected, abs=0.02)
+    s.close()
