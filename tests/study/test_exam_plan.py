@@ -224,3 +224,22 @@ def test_the_projection_is_the_expected_value_of_sampled_futures(tmp_path):
     # the depth the home screen uses (2, then the Good path) stays close
     assert ep.Projection(s, exam_us).expect(card.copy(), ep._us(T0)) == pytest.approx(expected, abs=0.02)
     s.close()
+
+
+def test_the_report_on_the_exam_day_and_after_it(tmp_path):
+    from studytui.study.exam_report import report
+
+    s = open_session(tmp_path)
+    overdue_reviews(s)
+    assert report(s, now=T0) is None  # no date
+    rd.save_exam_date(s.store, TODAY + timedelta(days=5))
+    ahead = report(s, now=T0, trend_days=3)
+    assert ahead["days_left"] == 5 and ahead["plan"]["reviews_due"] == 5 and len(ahead["trend"]) == 3
+    assert ahead["forecast"]["overall"] == round(rd.forecast(s, TODAY + timedelta(days=5)).overall, 4)
+    rd.save_exam_date(s.store, TODAY)
+    today = report(s, now=T0, trend_days=0)
+    assert today["days_left"] == 0 and today["plan"] is None and today["trend"] == []
+    assert today["forecast"]["unseen"] == 15
+    rd.save_exam_date(s.store, TODAY - timedelta(days=1))
+    assert report(s, now=T0) is None  # the exam is over: home and stats as without one
+    s.close()
