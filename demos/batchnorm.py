@@ -171,7 +171,11 @@ def main() -> int:
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(smooth([l if math.isfinite(l) else 10.0 for l in losses_plain]), label=f"without BN (val acc {acc_plain:.3f})")
     ax.plot(smooth(losses_bn), label=f"with BN (val acc {acc_bn:.3f})")
-    ax.set(title=f"SGD at lr={args.lr}", xlabel="step", ylabel="training loss (smoothed)", ylim=(0, 5))
+    curves = [v for line in ax.get_lines() for v in line.get_ydata() if math.isfinite(v)]
+    ax.axhline(math.log(10), color="gray", linestyle=":", label="ln 10 = guessing (chance)")
+    # the range the curves use (a blow-up is cut at 5), so a slow start is not a flat line at the bottom
+    ax.set(title=f"SGD at lr={args.lr}", xlabel="step", ylabel="training loss (smoothed)",
+           ylim=(max(0.0, min(curves) - 0.15), min(5.0, max(curves) + 0.15)))
     ax.legend()
     fig.tight_layout()
     fig.savefig(out / "loss.png", dpi=110)
