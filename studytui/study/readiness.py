@@ -132,8 +132,8 @@ class Forecast:
 
 def syllabus(session: "StudySession") -> list[tuple[str, str]]:
     """(card id, topic) of every deck card that is not suspended, in deck order."""
-    return [(c.id, t.topic) for t in session.deck.topics for c in session.deck.cards_in(t.topic)
-            if not session.is_suspended(c.id)]
+    return [(cid, t.topic) for t in session.deck.topics for cid in session.deck.ids_in(t.topic)
+            if not session.is_suspended(cid)]
 
 
 def _as_moment(session: "StudySession", at: date | datetime) -> datetime:

@@ -87,7 +87,7 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exa
         "flagged": sorted(cid for cid in deck_ids | set(session.drill_ids) if session.is_flagged(cid)),
         "edited_since_review": sorted(
             cid for cid in deck_ids if session._states.get(cid) and session._states[cid].content_hash
-            and session._states[cid].content_hash != session.deck.cards[cid].content_hash),
+            and session._states[cid].content_hash != session.deck.content_hash(cid)),
         "exams": exams,
         "mistakes": mistakes_json(session.store.drill_attempts(), now=now),  # top mistakes, keys only
         "fsrs": {
@@ -102,8 +102,8 @@ def retention_by_topic(session: "StudySession") -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for topic in session.deck.topics:
         passed = answered = 0
-        for card in session.deck.cards_in(topic.topic):
-            for _, before, rating in session.state(card.id).history:
+        for card_id in session.deck.ids_in(topic.topic):
+            for _, before, rating in session.state(card_id).history:
                 if before == "review":
                     answered += 1
                     passed += rating != 1

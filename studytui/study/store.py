@@ -467,11 +467,13 @@ class Store:
             return self._conn.execute(
                 "SELECT card_id, rating, reviewed_at, content_hash FROM review ORDER BY id").fetchall()
 
-    def log_signature(self) -> tuple[int, int, int, int]:
-        """(last review id, review count, last mark id, mark count): changes on any write."""
-        r = self._query("SELECT coalesce(max(id), 0), count(*) FROM review")[0]
-        m = self._query("SELECT coalesce(max(id), 0), count(*) FROM mark")[0]
-        return (r[0], r[1], m[0], m[1])
+    def log_signature(self) -> tuple[int, int, int]:
+        """(last review id, log rows deleted by undo, last mark id): changes on any write to the
+        review log or the marks. Cheap at any size: ids only grow (AUTOINCREMENT), and every
+        deletion counts itself in `log_deletions` in its own transaction."""
+        r = self._query("SELECT (SELECT coalesce(max(id), 0) FROM review), "
+                        "(SELECT coalesce(max(n), 0) FROM log_deletions), (SELECT coalesce(max(id), 0) FROM mark)")[0]
+        return (r[0], r[1], r[2])
 
     def delete_review(self, review_id: int) -> ReviewRow | None:
         """Remove one review (and the marks / drill attempt it wrote); returns it, or None."""
@@ -483,6 +485,7 @@ class Store:
             if row is None:
                 return None
             cur.execute("DELETE FROM review WHERE id = ?", (review_id,))
+            _count_deletion(cur)
         return ReviewRow(row[0], row[1], row[2], from_ms(row[3]), row[4], row[5], row[6], None if row[7] is None else bool(row[7]))
 
     def review_count(self) -> int:
@@ -502,10 +505,13 @@ class Store:
             if r is None:
                 return None
             cur.execute("DELETE FROM mark WHERE id = ?", (mark_id,))
+            _count_deletion(cur)
         return MarkRow(r[0], r[1], r[2], from_ms(r[3]), None if r[4] is None else from_ms(r[4]), r[5], r[6])
 
-    def marks(self) -> list[MarkRow]:
-        rows = self._query("SELECT id, card_id, kind, at, until, reason, review_id FROM mark ORDER BY id")
+    def marks(self, after_id: int = 0) -> list[MarkRow]:
+        """Mark rows, oldest first (all, or those after `after_id`)."""
+        rows = self._query("SELECT id, card_id, kind, at, until, reason, review_id FROM mark WHERE id > ? ORDER BY id",
+                           (after_id,))
         return [MarkRow(r[0], r[1], r[2], from_ms(r[3]), None if r[4] is None else from_ms(r[4]), r[5], r[6]) for r in rows]
 
     @staticmethod
@@ -641,6 +647,12 @@ class _Tx:
                 raise write_error(store.path, exc) from None
         finally:
             store._lock.release()
+
+
+def _count_deletion(cur: sqlite3.Cursor) -> None:
+    """Every deletion from the log bumps `log_deletions` (see Store.log_signature): without it a
+    reader could not see that a row other than the newest went away."""
+    cur.execute("UPDATE log_deletions SET n = n + 1 WHERE id = 1")
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
