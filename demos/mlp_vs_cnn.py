@@ -115,8 +115,8 @@ def main() -> int:
     print(f"the MLP has {ratio:.0f}x the parameters of the CNN")
 
     files = [plot_params_accuracy(results, out / "params_vs_accuracy.png",
-                                  title=f"same data ({data.name}), {args.epochs} epochs, Adam lr {args.lr}; "
-                                        f"parameters from the layer calculator")]
+                                  title=f"same data ({data.name}), {args.epochs} epochs, Adam lr {args.lr}\n"
+                                        f"parameters counted by the layer calculator")]
     print_summary(
         "mlp_vs_cnn",
         {

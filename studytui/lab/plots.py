@@ -168,7 +168,8 @@ def bars_figure(names: list[str], values: list[float], ylabel: str, title: str =
     ax.bar_label(bars, fmt="%.3f")
     if chance is not None:
         ax.axhline(chance, color="tab:red", linestyle="--", label=f"chance ({chance:.2f})")
-        ax.legend(loc="upper left", fontsize=8)
+        ax.set_ylim(0, max(list(values) + [chance]) * 1.3)  # headroom: the legend sits above the bars
+        ax.legend(loc="upper right", fontsize=8)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     return fig
@@ -194,7 +195,8 @@ def params_accuracy_figure(results: dict, title: str = ""):
     params = [r["params"] for r in results.values()]
     if params:
         ax.set_xlim(min(params) / 4, max(params) * 8)  # room for the labels on the right
-    ax.set(xlabel="parameters (log scale)", ylabel="validation accuracy", ylim=(0, 1), title=title)
+    ax.set(xlabel="parameters (log scale)", ylabel="validation accuracy", ylim=(0, 1))
+    ax.set_title(title, fontsize=9)
     ax.grid(True, which="major", alpha=0.3)
     return fig
 

@@ -263,3 +263,53 @@ def test_ablation_net_switches():
         assert not torch.allclose(AblationNet(width=4, blocks=2, preact=preact).eval().blocks[0](h), h)
     with pytest.raises(ValueError, match="zero_init needs residual"):
         AblationNet(bn=True, residual=False, zero_init=True)
+
+
+# ---- onecycle --compare and batchnorm's verdict (functions of the demo files) -----------------
+
+
+def demo_module(name: str) -> dict:
+    import runpy
+
+    return runpy.run_path(str(DEMOS_DIR / f"{name}.py"), run_name=f"demo_{name}")
+
+
+def test_onecycle_compare_schedules_peak_at_the_same_lr():
+    import argparse
+    import warnings
+
+    make_scheduler = demo_module("onecycle")["make_scheduler"]
+    args = argparse.Namespace(max_lr=0.02, pct_start=0.25, div_factor=25.0, final_div_factor=1e4)
+    peaks, firsts = {}, {}
+    for name in ("onecycle", "constant", "step", "cosine-warmup"):
+        optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=args.max_lr, momentum=0.9)
+        scheduler = make_scheduler(name, optimizer, args, total_steps=40)
+        lrs = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # stepping the schedule without training
+            for _ in range(40):
+                lrs.append(optimizer.param_groups[0]["lr"])
+                scheduler.step()
+        peaks[name], firsts[name] = max(lrs), lrs[0]
+    assert all(p == pytest.approx(0.02) for p in peaks.values()), peaks  # like for like
+    assert all(f < 0.02 / 5 for f in firsts.values()), firsts  # none starts at the peak
+
+
+def test_batchnorm_names_how_a_run_went():
+    outcome = demo_module("batchnorm")["outcome"]
+    assert outcome([2.3, 5.0, float("nan")], 0.1).startswith("blew up")
+    assert outcome([2.5] + [math.log(10)] * 20, 0.1).startswith("never started")
+    assert outcome([2.3, 2.0, 1.6, 1.4, 1.3], 0.45).startswith("trained")
+
+
+def test_lr_finder_steepest_rule_ignores_early_wiggles():
+    suggest = demo_module("lr_finder")["suggest"]
+    lrs = [1e-7 * 10 ** (i * 8 / 119) for i in range(120)]
+    # a plateau with a sharp wiggle at step 14 (noise), the real descent centred at 1e-3, a minimum at ~1
+    losses = [3.0 - 1.0 / (1 + math.exp(-(math.log10(lr) + 3) * 2)) for lr in lrs]
+    losses[14] -= 0.08
+    losses[-5:] = [v + 3 * (k + 1) for k, v in enumerate(losses[-5:])]  # the blow-up
+    rules = suggest(lrs, losses)
+    assert 1e-4 < rules["steepest"] < 1e-2
+    min_i = min(range(len(losses)), key=losses.__getitem__)
+    assert rules["min/10"] == pytest.approx(lrs[min_i] / 10)

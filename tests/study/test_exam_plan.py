@@ -191,3 +191,55 @@ def test_the_plan_beats_plain_scheduling_for_a_seeded_cohort():
     assert result.mean_plan > result.mean_plain
     assert result.reached_plan > result.reached_plain
 
+
+
+def test_the_projection_is_the_expected_value_of_sampled_futures(tmp_path):
+    """Branching on recall (weighted by R) deep enough equals the mean over sampled futures."""
+    import random
+
+    from studytui.study.replay import FastScheduler
+
+    s = open_session(tmp_path)
+    learn(s, "alpha-0", T0)
+    exam_us = ep._us(T0 + timedelta(days=12))
+    proj = ep.Projection(s, exam_us, depth=12)
+    card = FastScheduler.from_fsrs(s.state("alpha-0").fsrs)
+    expected = proj.expect(card.copy(), ep._us(T0))
+
+    rng = random.Random(0)
+    total, runs = 0.0, 4000
+    for _ in range(runs):
+        c, t = card.copy(), ep._us(T0)
+        while True:
+            when = max(c[4], t)
+            if when >= exam_us:
+                total += proj.model.recall_us(c[2], c[5], exam_us)
+                break
+            recalled = rng.random() < proj.model.recall_us(c[2], c[5], when)
+            proj.fast.review(c, 3 if recalled else 1, when)
+            proj._settle(c, when)
+            t = when
+    assert expected == pytest.approx(total / runs, abs=0.01)
+    assert 0.5 < expected < 1
+    # the depth the home screen uses (2, then the Good path) stays close
+    assert ep.Projection(s, exam_us).expect(card.copy(), ep._us(T0)) == pytest.approx(expected, abs=0.02)
+    s.close()
+
+
+def test_the_report_on_the_exam_day_and_after_it(tmp_path):
+    from studytui.study.exam_report import report
+
+    s = open_session(tmp_path)
+    overdue_reviews(s)
+    assert report(s, now=T0) is None  # no date
+    rd.save_exam_date(s.store, TODAY + timedelta(days=5))
+    ahead = report(s, now=T0, trend_days=3)
+    assert ahead["days_left"] == 5 and ahead["plan"]["reviews_due"] == 5 and len(ahead["trend"]) == 3
+    assert ahead["forecast"]["overall"] == round(rd.forecast(s, TODAY + timedelta(days=5)).overall, 4)
+    rd.save_exam_date(s.store, TODAY)
+    today = report(s, now=T0, trend_days=0)
+    assert today["days_left"] == 0 and today["plan"] is None and today["trend"] == []
+    assert today["forecast"]["unseen"] == 15
+    rd.save_exam_date(s.store, TODAY - timedelta(days=1))
+    assert report(s, now=T0) is None  # the exam is over: home and stats as without one
+    s.close()

@@ -113,6 +113,26 @@ async def test_stats_show_the_exam_forecast_and_its_trend(make, workdir):
         assert "predicted recall on exam day" in text_of(app, "#stats-exam")
 
 
+async def test_the_command_palette_sets_the_exam_date_from_stats(make, workdir):
+    study_a_little(workdir)
+    app = make()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: home_loaded(app))
+        await pilot.press("s")
+        await settle(pilot, lambda: app.screen.id == "stats" and app.screen.data is not None)
+        await pilot.press("ctrl+p")
+        await settle(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette")
+        await pilot.press(*"Exam date")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot, lambda: app.screen.id == "exam-date")
+        assert app.screen.query_one(Input).value == EXAM  # the saved date, ready to edit
+        app.screen.query_one(Input).value = "2025-04-01"
+        await pilot.press("enter")
+        await settle(pilot, lambda: app.screen.id == "stats")
+        assert app.backend.session().store.get_meta("exam_date") == "2025-04-01"
+
+
 def _exam_home(app) -> bool:
     return home_loaded(app) and app.screen.data.exam is not None
 
