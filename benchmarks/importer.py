@@ -111,7 +111,7 @@ def big() -> None:
             print(p.stderr[-2000:])
             raise SystemExit("import failed")
         print(p.stdout.strip()[-200:])
-        yaml_mb = (Path(tmp) / "imported" / "big.yaml").stat().st_size / 1e6
+        yaml_mb = (Path(tmp) / "imported" / "s" / "big.yaml").stat().st_size / 1e6  # imported/<db name>/
         print(f"import {size_mb:.1f} MB / 100,000 questions -> {yaml_mb:.1f} MB YAML: {took:.1f} s "
               f"wall, {cpu_s:.1f} s CPU (goal {IMPORT_GOAL_S:.0f} s, ratio {took / IMPORT_GOAL_S:.2f}), "
               f"peak RSS {rss_mb:.0f} MB "

@@ -8,11 +8,14 @@ the smoothed loss passes 4x the best seen: from there on the run is diverging.
 Reading the curve: flat at the left (LR too small to matter), a descent, a minimum, then the
 blow-up. Two common rules turn it into a max_lr for OneCycle, both printed:
 
-  * steepest: the LR where the smoothed loss falls fastest (most negative slope against log LR);
+  * steepest: the LR where the smoothed loss falls fastest (most negative slope against log LR,
+              measured over a window of the sweep, on the descent before the minimum);
   * min/10:   the LR at the minimum of the smoothed loss, divided by 10. The minimum itself is
               already at the edge of stability, so backing off by 10x leaves a safety margin.
 
-The suggested value (--rule, default min/10) is marked on the plot. The test itself is only a
+Both are marked on the plot; the one --rule picks (default min/10) is printed as the max_lr to
+use. The plot's y-axis covers the plateau, the descent and the minimum; the blow-up after it is
+cut off at the top so it cannot flatten the useful part. The test itself is only a
 heuristic: it runs on the first few hundred batches, and the best LR for a whole schedule can
 differ (often a little higher, since the warm-up of OneCycle tames the start).
 
@@ -40,14 +43,17 @@ from studytui.lab.train import batch_indices, seed_everything
 
 def suggest(lrs: list[float], losses: list[float]) -> dict:
     """Both rules on a smoothed curve: {"steepest": lr, "min/10": lr}."""
-    # slope of the loss against log(lr), by central differences; skip the noisy first points
+    min_i = min(range(len(losses)), key=losses.__getitem__)
+    # slope of the loss against log(lr) over a window of +-w points (about a twentieth of the
+    # sweep): a slope between neighbours picks up the wiggles of the first, noisy steps.
+    # Only the descent counts: from after those first steps up to the minimum.
+    w = max(1, len(lrs) // 20)
     skip = min(len(lrs) // 10, 10)
-    best_i, best_slope = skip, math.inf
-    for i in range(max(skip, 1), len(lrs) - 1):
-        slope = (losses[i + 1] - losses[i - 1]) / (math.log(lrs[i + 1]) - math.log(lrs[i - 1]))
+    best_i, best_slope = min(max(skip, w), max(len(lrs) - 1, 0)), math.inf
+    for i in range(max(skip, w), min(min_i, len(lrs) - 1 - w) + 1):
+        slope = (losses[i + w] - losses[i - w]) / (math.log(lrs[i + w]) - math.log(lrs[i - w]))
         if slope < best_slope:
             best_i, best_slope = i, slope
-    min_i = min(range(len(losses)), key=losses.__getitem__)
     return {"steepest": lrs[best_i], "min/10": lrs[min_i] / 10}
 
 
@@ -126,7 +132,7 @@ def main() -> int:
     print(f"suggested max_lr: steepest descent {rules['steepest']:.2e}, min/10 {rules['min/10']:.2e}")
     print(f"using the {args.rule} rule: max_lr = {chosen:.2e}  (try: python demos/onecycle.py --max-lr {chosen:.2g} --optimizer {args.optimizer})")
 
-    png = plot_lr_finder(lrs, smoothed, out / "lr_finder.png", suggestion=chosen, label=f"({args.rule})")
+    png = plot_lr_finder(lrs, smoothed, out / "lr_finder.png", suggestions=rules, chosen=args.rule)
     (out / "lr_finder.json").write_text(
         json.dumps({"lrs": lrs, "loss": raw, "smoothed": smoothed, "suggestions": rules, "rule": args.rule, "stopped": stopped}) + "\n"
     )

@@ -28,7 +28,7 @@ from studytui.lab.config import apply_mode, demo_parser, out_dir, run_main
 from studytui.lab.data import load_data
 from studytui.lab.device import pick_device
 from studytui.lab.nets import count_parameters
-from studytui.lab.plots import plot_bars
+from studytui.lab.plots import plot_params_accuracy
 from studytui.lab.progress import Progress, print_summary
 from studytui.lab.train import evaluate, seed_everything, train_epoch
 from studytui.twins import twin
@@ -114,12 +114,9 @@ def main() -> int:
     ratio = results["MLP"]["params"] / results["CNN"]["params"]
     print(f"the MLP has {ratio:.0f}x the parameters of the CNN")
 
-    files = [
-        plot_bars(list(results), [r["val_acc"] for r in results.values()], out / "accuracy.png", "validation accuracy",
-                  title=f"same data ({data.name}), {args.epochs} epochs, Adam lr {args.lr}"),
-        plot_bars(list(results), [r["params"] / 1e6 for r in results.values()], out / "params.png", "parameters (millions)",
-                  title="parameters, counted by the layer calculator"),
-    ]
+    files = [plot_params_accuracy(results, out / "params_vs_accuracy.png",
+                                  title=f"same data ({data.name}), {args.epochs} epochs, Adam lr {args.lr}\n"
+                                        f"parameters counted by the layer calculator")]
     print_summary(
         "mlp_vs_cnn",
         {

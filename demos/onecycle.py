@@ -13,7 +13,14 @@ very low settles into the minimum. Momentum moves the other way because LR and m
 set the effective step size: when the LR is high, less momentum keeps the steps stable.
 
 Also shown: weight decay (in the optimizer), gradient clipping by value (clip_grad_value_, as in
-the study material) and, with --compare, the same run under other schedules on one plot.
+the study material) and, with --compare, the same run under other schedules on one plot, like
+for like: every schedule peaks at the same max_lr (constant and step after the same linear
+warm-up as cosine-warmup), so only the shape of the schedule differs.
+
+The plots: the LR axis is logarithmic (the last 10^4 of one-cycle's anneal is invisible on a
+linear one), the right axis is SGD's momentum or, with Adam, beta1 (what OneCycleLR cycles
+there), and a validation loss far above the training curve (the first epoch at a high LR)
+is pinned to the top of the loss panel with its value written next to it.
 
     python demos/onecycle.py --quick                      # ~1 min on 2 CPU cores
     python demos/onecycle.py --quick --compare            # onecycle vs constant vs step vs cosine-warmup
@@ -56,15 +63,20 @@ def make_scheduler(name: str, optimizer, args, total_steps: int):
             div_factor=args.div_factor,  # first LR = max_lr / div_factor
             final_div_factor=args.final_div_factor,  # last LR = first LR / final_div_factor
         )
-    # the baselines start from max_lr / 10: at the full max_lr without a warm-up they diverge
-    base = 1.0 / 10
+    # Like for like: every schedule peaks at the same max_lr, and the ones without a ramp of
+    # their own (constant, step) get the same linear warm-up as cosine-warmup, because at the
+    # full max_lr from step 0 they can blow up on random weights. Only the shape differs.
+    warm = max(1, int(args.pct_start * total_steps))
+
+    def ramp(step: int) -> float:
+        return (step + 1) / warm if step < warm else 1.0
+
     if name == "constant":
-        return LambdaLR(optimizer, lambda step: base)
+        return LambdaLR(optimizer, ramp)
     if name == "step":  # divide by 10 at 50% and 75% of training
         milestones = [total_steps // 2, total_steps * 3 // 4]
-        return LambdaLR(optimizer, lambda step: base * 0.1 ** sum(step >= m for m in milestones))
+        return LambdaLR(optimizer, lambda step: ramp(step) * 0.1 ** sum(step >= m for m in milestones))
     if name == "cosine-warmup":  # linear warm-up to max_lr, then cosine down to 0
-        warm = max(1, int(args.pct_start * total_steps))
 
         def factor(step: int) -> float:
             if step < warm:
@@ -170,17 +182,26 @@ def main() -> int:
           + ("" if args.width == 64 else "  [narrowed to fit the CPU; --width 64 is the real ResNet9]"))
 
     schedules = list(SCHEDULES) if args.compare else [args.schedule]
+    if args.compare:
+        print(f"like for like: every schedule peaks at max_lr={args.max_lr:g}; constant and step reach it through "
+              f"the same {args.pct_start:.0%} linear warm-up as cosine-warmup, one-cycle through its own ramp")
     start = time.perf_counter()
     runs = {name: train(name, data, dev, args, out) for name in schedules}
     elapsed = time.perf_counter() - start
 
+    # OneCycleLR cycles SGD's momentum, or Adam's beta1 (its running average of gradients)
+    momentum_label = "Adam β1 (momentum)" if args.optimizer == "adam" else "SGD momentum"
     files = []
     for name, history in runs.items():
-        files.append(plot_training(history, out / f"training_{name}.png", title=f"ResNet9, {name} schedule, {data.name}"))
+        files.append(plot_training(history, out / f"training_{name}.png", title=f"ResNet9, {name} schedule, {data.name}",
+                                   momentum_label=momentum_label))
     main_run = runs[schedules[0]]
-    files.append(plot_schedule(main_run.series("lr"), main_run.series("momentum"), out / "schedule.png", title=f"{schedules[0]}: LR and momentum per step"))
+    files.append(plot_schedule(main_run.series("lr"), main_run.series("momentum"), out / "schedule.png",
+                               title=f"{schedules[0]}: LR and {momentum_label} per step", momentum_label=momentum_label))
     if args.compare:
-        files.append(plot_comparison(runs, out / "compare.png", title=f"LR schedules, ResNet9 on {data.name}"))
+        files.append(plot_comparison(runs, out / "compare.png",
+                                     title=f"LR schedules, ResNet9 on {data.name}: every schedule peaks at max_lr={args.max_lr:g} "
+                                           f"({args.optimizer})"))
         for name, history in runs.items():
             print(f"  {name:14s} val_acc={history.epochs[-1]['val_acc']:.4f} val_loss={history.epochs[-1]['val_loss']:.4f}")
 

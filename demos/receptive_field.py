@@ -15,6 +15,10 @@ a layer's output, backpropagate from it to the input, and look where the gradien
     Gaussian and concentrates in the centre: most of the influence comes from a region much
     smaller than the theoretical RF, because the centre pixels have many more paths to the unit.
 
+The plot uses a logarithmic colour scale, so the whole theoretical field is visible (on a linear
+scale only its bright centre shows), with the calculator's RF drawn as a dashed box and the
+effective RF as a solid one.
+
     python demos/receptive_field.py --model resnet18-cifar --layer layer2
     python demos/receptive_field.py --model resnet9 --layer res1
 """
@@ -31,7 +35,7 @@ from studytui.calc import analyze_model
 from studytui.errors import StudytuiError
 from studytui.lab.config import apply_mode, demo_parser, out_dir, run_main
 from studytui.lab.nets import MODELS, build_model
-from studytui.lab.plots import plt
+from studytui.lab.plots import plot_receptive_field
 from studytui.lab.progress import print_summary
 from studytui.lab.train import seed_everything
 
@@ -149,22 +153,14 @@ def main() -> int:
     if rf_measured[0] != rf_calc:
         print(f"note: measured {rf_measured[0]} != calculator {rf_calc}; if the RF touches the border, pass a larger --size")
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 5))
-    for ax, grad, title in (
-        (axes[0], theory, f"theoretical RF: {rf_measured[0]} px (calculator {rf_calc})"),
-        (axes[1], real, f"effective RF: {args.mass:.0%} of the gradient in {erf} px"),
-    ):
-        image = ax.imshow((grad / grad.max()).float().numpy(), cmap="inferno")
-        ax.add_patch(plt.Rectangle((int(cols[0]) - 0.5, int(rows[0]) - 0.5), rf_calc, rf_calc, fill=False, color="cyan",
-                                   linestyle="--", label=f"calculator RF {rf_calc} px"))
-        ax.set_title(title, fontsize=10)
-        ax.legend(loc="lower right", fontsize=8)
-        fig.colorbar(image, ax=ax, fraction=0.046)
-    fig.suptitle(f"|d unit / d input| for the centre unit of {args.model}.{args.layer}")
-    fig.tight_layout()
-    path = out / f"rf_{args.model}_{args.layer}.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    # log colour scale: a linear one shows only the bright centre and hides how far the field reaches
+    calc_box = (int(rows[0]), int(cols[0]), rf_calc)
+    erf_box = (centre[0] - erf // 2, centre[1] - erf // 2, erf)
+    path = plot_receptive_field(
+        [(theory, f"theoretical RF: {rf_measured[0]} px (calculator {rf_calc})", None),
+         (real, f"effective RF: {args.mass:.0%} of the gradient in {erf} px", erf_box)],
+        calc_box, out / f"rf_{args.model}_{args.layer}.png",
+        title=f"|d unit / d input| for the centre unit of {args.model}.{args.layer} (log colour scale)")
 
     print_summary(
         "receptive_field",

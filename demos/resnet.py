@@ -13,11 +13,16 @@ pixels). A recipe (demos/configs/*.yaml) switches each technique on or off:
   * RandAugment (torchvision.transforms.v2 on uint8 tensors), random crop + flip;
   * stochastic depth (drop_path), gradient clipping by norm, bf16/fp16 autocast.
 
-The lesson of the quick run: the recipe trains a ResNet from scratch, fast (one seeded quick run
-on the offline set, width 16, 4 epochs: val acc 0.58). What each ingredient adds (the ablation
-of demos/run_experiments.py) needs the full 30-epoch runs on a GPU; a few CPU epochs cannot
-separate a point or two of accuracy. One effect does show in short runs: zero-gamma init stalls
-this post-activation net (0.13 with it, same run) while the pre-activation net trains with it.
+The lesson of the quick run: the recipe trains a ResNet-18 from scratch, and its regularisers
+are visible at work. On 2 CPU cores (width 8, 4,000 offline images, 5 epochs, about a minute)
+validation accuracy stays near 0.10 through the warm-up, then climbs above chance and is
+still rising when the run stops; after the first epoch the training loss sits *above* the
+validation loss, because it is measured on mixup blends against label-smoothed targets (the
+model never sees a clean image with a hard label in training). What each ingredient adds (the ablation of
+demos/run_experiments.py) needs the full 30-epoch runs on a GPU: a few CPU epochs cannot
+separate a point or two of accuracy, and --full on a GPU is where the recipe reaches its
+final accuracy. Zero-gamma init is off in this post-activation recipe because it stalls short
+runs (try --set zero_init_residual=true); the pre-activation recipe keeps it.
 
 Runs save a checkpoint every epoch (model, optimizer, scheduler, epoch, RNG states) and
 --resume continues it exactly. --export-onnx PATH writes the trained net as ONNX.
@@ -27,7 +32,7 @@ starts one process per GPU; each trains on its own shard of every epoch and
 DistributedDataParallel averages the gradients. A plain `python demos/resnet.py` never touches
 torch.distributed. The batch size is per GPU, so scale the LR with the number of GPUs.
 
-    python demos/resnet.py --quick                          # resnet18_cifar recipe, narrowed
+    python demos/resnet.py --quick                          # resnet18_cifar recipe, width 8, 5 epochs
     python demos/resnet.py --quick --config preact_resnet18 --set mixup_alpha=0 --epochs 3
     python demos/resnet.py --config resnet18_cifar --data-dir ~/data --full --export-onnx r18.onnx
 """
@@ -108,7 +113,9 @@ def main() -> int:
     mode = apply_mode(
         args,
         full=dict(epochs=recipe.epochs, batch_size=recipe.batch_size, width=recipe.width),
-        quick=dict(epochs=min(recipe.epochs, 4), batch_size=64, width=recipe.width if dev.is_cuda else 16, n_train=4000),
+        # width 8 on a CPU: small convs cost per call more than per channel, so halving the
+        # width gives an extra epoch within the minute, which helps more than the channels
+        quick=dict(epochs=min(recipe.epochs, 5), batch_size=64, width=recipe.width if dev.is_cuda else 8, n_train=4000),
         tiny=dict(epochs=min(recipe.epochs, 2), batch_size=16, width=4, n_train=96),
         announce=dist.is_main,
     )

@@ -66,6 +66,10 @@ class SmallNet(nn.Module):
         return [[self.stage1], [self.stage2], [self.stage3]]
 
 
+IMAGENET_MEAN = (0.485, 0.456, 0.406)  # torchvision's ImageNet weights were trained on these
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
 def resnet18_stages(model: nn.Module) -> list[list[nn.Module]]:
     """torchvision's ResNet-18 as stages: stem, layer1 .. layer4 (the head is model.fc)."""
     return [[model.conv1, model.bn1], [model.layer1], [model.layer2], [model.layer3], [model.layer4]]
@@ -198,6 +202,10 @@ def main() -> int:
     if model is not None:
         backbone = "resnet18-imagenet"
         print(f"backbone: torchvision ResNet-18, {why}")
+        # the pretrained filters expect inputs normalised the way ImageNet was, not by the target
+        # data's own statistics; the baseline from scratch below uses the same inputs
+        target = replace(target, mean=IMAGENET_MEAN, std=IMAGENET_STD)
+        print(f"inputs normalised with ImageNet's mean {IMAGENET_MEAN} / std {IMAGENET_STD}")
         stages = resnet18_stages(model)
         make_scratch = lambda: __import__("torchvision").models.resnet18(num_classes=len(target_classes))  # noqa: E731
     else:
@@ -230,7 +238,7 @@ def main() -> int:
     for name, acc in results.items():
         print(f"  {name:14s} val_acc={acc:.4f}")
     files = [plot_bars(list(results), list(results.values()), out / "transfer.png", "validation accuracy (target classes)",
-                       title=f"{backbone}: {len(target.train_y)} target images")]
+                       title=f"{backbone}: {len(target.train_y)} target images", chance=1 / len(target_classes))]
     print_summary(
         "transfer_learning",
         {

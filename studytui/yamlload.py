@@ -105,7 +105,8 @@ def _check_depth(path: Path, text: str) -> None:
         return  # the real parse reports it with its line
 
 
-MAX_YAML_BYTES = 16 * 1024 * 1024  # far above any deck; stops /dev/zero or a runaway import
+MAX_YAML_BYTES = 64 * 1024 * 1024  # stops /dev/zero or a runaway import; above any deck (a 100,000-
+# question import, benchmarks/importer.py, writes a 56 MB topic file: 16 MB refused it)
 
 
 def read_capped(path: Path) -> str:

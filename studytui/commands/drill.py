@@ -4,6 +4,8 @@
 default the TUI's drill screen opens (plain mode when not on a terminal). Plain mode records
 each graded attempt in the study database, as the TUI does (drill statistics and the drill's
 schedule); an empty or unreadable answer is not graded: it is asked again ("skip" moves on).
+Plain mode and the TUI aim their problems at the student's recurring mistakes, read from the
+same database (--no-aim: the usual mix); --json never reads the database.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class AttemptLog:
         self.session = None
         self.failed = False
 
-    def record(self, problem, correct: bool, typed: str) -> None:
+    def record(self, problem, correct: bool, typed: str, mistakes: tuple[str, ...] = ()) -> None:
         from studytui.errors import StudytuiError
 
         if self.failed:
@@ -43,14 +45,46 @@ class AttemptLog:
                 self.session = StudySession.open(self.db_path)
             generated = problem.source == "generated"  # worked problems count in the stats only
             self.session.record_drill(problem.family, problem.level, correct, typed=typed,
-                                      seed=problem.seed if generated else None, schedule=generated)
+                                      seed=problem.seed if generated else None, schedule=generated,
+                                      mistakes=mistakes)
         except StudytuiError as exc:
             self.failed = True
             click.echo(f"note: attempts are not being saved ({exc})", err=True)
 
+    def aim(self) -> dict[str, float]:
+        """The mistakes to aim the next problem at (empty: the usual mix), from the drill log."""
+        from studytui.errors import StudytuiError
+        from studytui.study.mistakes import aim_weights, mistake_profile
+
+        if self.failed:
+            return {}
+        try:
+            attempts = (self.session.store.drill_attempts() if self.session is not None
+                        else _stored_attempts(self.db_path))
+        except StudytuiError:
+            return {}  # the first answer will say why nothing is saved
+        return aim_weights(mistake_profile(attempts))
+
     def close(self) -> None:
         if self.session is not None:
             self.session.close()
+
+
+def _stored_attempts(db_path: str | None) -> list:
+    """The drill log of an existing database (none is created just to read it)."""
+    from pathlib import Path
+
+    from studytui.paths import default_db_path
+    from studytui.study.store import Store
+
+    try:
+        path = Path(db_path).expanduser() if db_path else default_db_path()
+    except ValueError:  # STUDYTUI_DB set but empty: the first answer says so
+        return []
+    if not path.is_file():
+        return []
+    with Store.open(path) as store:
+        return store.drill_attempts()
 
 
 @click.command()
@@ -64,9 +98,11 @@ class AttemptLog:
 @click.option("--plain", is_flag=True, help="Line mode: one answer per line on stdin.")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems with answers as JSON.")
 @click.option("--worked", is_flag=True, help="The fixed worked problems from the study material instead.")
+@click.option("--no-aim", is_flag=True,
+              help="The usual mix, not aimed at your recurring mistakes (--json never aims).")
 @click.pass_context
 def drill(ctx: click.Context, kind: str, count: int | None, seed: int | None, level: int, plain: bool,
-          as_json: bool, worked: bool) -> None:
+          as_json: bool, worked: bool, no_aim: bool) -> None:
     """Drill KIND problems: shapes, params, rf, macs or mixed.
 
     Answers may be arithmetic (3*3*3*16 + 16, 1.2M, 1,234); shapes are written 32x16x16,
@@ -86,9 +122,10 @@ def drill(ctx: click.Context, kind: str, count: int | None, seed: int | None, le
     if not plain and _tui_available() and sys.stdin.isatty() and sys.stdout.isatty() and not worked:
         from studytui.tui.app import run_app
 
-        run_app(db_path=(ctx.obj or {}).get("db"), screen="drill", kind=kind, level=level, seed=chosen_seed)
+        run_app(db_path=(ctx.obj or {}).get("db"), screen="drill", kind=kind, level=level, seed=chosen_seed,
+                aim=not no_aim)
         return
-    _plain(kind, level, chosen_seed, count, worked, AttemptLog((ctx.obj or {}).get("db")))
+    _plain(kind, level, chosen_seed, count, worked, AttemptLog((ctx.obj or {}).get("db")), aim=not no_aim)
 
 
 def _tui_available() -> bool:
@@ -98,25 +135,27 @@ def _tui_available() -> bool:
         return False
 
 
-def _problems(kind: str, level: int, seed: int, count: int, worked: bool):
-    """Problems one at a time (plain mode starts at once even for a large --count)."""
+def _problems(kind: str, level: int, seed: int, count: int, worked: bool, aim=None):
+    """Problems one at a time (plain mode starts at once even for a large --count); `aim()`, if
+    given, says before each problem which mistakes to aim it at."""
     if worked:
         from studytui.drills.generate import worked_problems
 
         yield from worked_problems(kind)[:count]
         return
-    from studytui.drills.generate import problem
+    from studytui.drills.generate import aimed_problem
 
     for i in range(count):
-        yield problem(kind, level, seed, i)
+        yield aimed_problem(kind, level, seed, i, aim() if aim else None)
 
 
 MAX_ANSWER = 4096
 
 
-def _plain(kind: str, level: int, seed: int, count: int, worked: bool, log: AttemptLog) -> None:
+def _plain(kind: str, level: int, seed: int, count: int, worked: bool, log: AttemptLog, aim: bool = True) -> None:
     from studytui.drills.check import check_answer
     from studytui.errors import StudytuiError
+    from studytui.textsafe import clean
 
     if worked:
         from studytui.drills.generate import worked_problems
@@ -126,12 +165,18 @@ def _plain(kind: str, level: int, seed: int, count: int, worked: bool, log: Atte
     else:
         click.echo(f"drill {kind}, level {level}, seed {seed} "
                    f"(replay: studytui drill {kind} --level {level} --seed {seed})")
+        aimed = log.aim() if aim else {}
+        if aimed:
+            from studytui.drills.diagnose import label
+
+            click.echo(clean("aimed at your recurring mistakes: " + "; ".join(label(k) for k in aimed)
+                             + " (--no-aim: the usual mix)"))
     # A person at a terminal gets a prompt; piped input gets verdict lines that start
     # with "correct"/"incorrect" (the CLI contract), so no prompt is printed in front.
     interactive = sys.stdin.isatty()
     answered = right = 0
     try:
-        for i, problem in enumerate(_problems(kind, level, seed, count, worked)):
+        for i, problem in enumerate(_problems(kind, level, seed, count, worked, log.aim if aim else None)):
             click.echo("")
             click.echo(f"problem {i + 1}/{count} [{problem.id}]")
             click.echo(problem.prompt)
@@ -161,7 +206,7 @@ def _plain(kind: str, level: int, seed: int, count: int, worked: bool, log: Atte
                 right += feedback.correct
                 for text in feedback.lines():
                     click.echo(text)
-                log.record(problem, feedback.correct, typed)
+                log.record(problem, feedback.correct, typed, feedback.mistakes)
                 break
     finally:
         log.close()

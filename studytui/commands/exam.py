@@ -13,7 +13,11 @@ import click
 @click.option("--seed", type=int, default=None, help="Pick the same questions again.")
 @click.pass_context
 def exam(ctx: click.Context, minutes: float, questions: int, seed: int | None) -> None:
-    """A timed mock exam mixing self-graded cards and auto-graded drills, scored per topic."""
+    """A timed mock exam mixing self-graded cards and auto-graded drills, scored per topic.
+
+    Cards come mostly from your weakest topics and drills are aimed at your recurring mistakes;
+    the report sets the score beside the forecast the exam made before it started.
+    """
     import math
 
     from studytui.errors import StudytuiError

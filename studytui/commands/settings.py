@@ -16,6 +16,12 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_STEP_S = 365 * 86400
 
 
+def _now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
 def parse_steps(text: str) -> tuple[timedelta, ...]:
     """"1m,10m" -> (1 minute, 10 minutes); units s, m, h, d."""
     steps = []
@@ -49,11 +55,13 @@ def show_steps(steps: tuple[timedelta, ...]) -> str:
 @click.option("--reviews-per-day", type=int, help="Reviews a day (default 200).")
 @click.option("--learning-steps", metavar="STEPS", help="Learning steps, e.g. 1m,10m.")
 @click.option("--leech-lapses", type=int, help="Lapses that flag and suspend a card (default 8).")
+@click.option("--exam-date", metavar="YYYY-MM-DD", help="Date of your exam (plan and forecast); 'none' clears it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 @click.pass_context
 def settings(ctx: click.Context, retention: float | None, new_per_day: int | None, reviews_per_day: int | None,
-             learning_steps: str | None, leech_lapses: int | None, as_json: bool) -> None:
+             learning_steps: str | None, leech_lapses: int | None, exam_date: str | None, as_json: bool) -> None:
     """Show the scheduler settings, or change the ones given (they apply from the next session)."""
+    from studytui.study import readiness
     from studytui.study.scheduler import StudySession
 
     session = StudySession.open(ctx.obj.get("db"))
@@ -65,13 +73,18 @@ def settings(ctx: click.Context, retention: float | None, new_per_day: int | Non
         current = session.settings
         if session.settings_problem:
             click.echo(f"warning: {session.settings_problem}", err=True)
+        if exam_date is not None:  # checked before anything is saved: a bad date changes nothing
+            exam_day = readiness.parse_exam_date(exam_date, today=readiness.study_day(session, _now()))
         if changes:
             current = dataclasses.replace(current, **changes)  # validates (one-line errors)
             session.save_settings(current)
+        if exam_date is not None:
+            readiness.save_exam_date(session.store, exam_day)
+        saved_exam = readiness.load_exam_date(session.store)
     finally:
         session.close()
     if as_json:
-        click.echo(json.dumps(current.to_json()))
+        click.echo(json.dumps({**current.to_json(), "exam_date": saved_exam.isoformat() if saved_exam else None}))
         return
     click.echo(f"desired retention  {current.desired_retention}")
     click.echo(f"new per day        {current.new_per_day}")
@@ -79,5 +92,6 @@ def settings(ctx: click.Context, retention: float | None, new_per_day: int | Non
     click.echo(f"learning steps     {show_steps(current.learning_steps)}")
     click.echo(f"relearning steps   {show_steps(current.relearning_steps)}")
     click.echo(f"leech after        {current.leech_lapses} lapses")
-    if changes:
+    click.echo(f"exam date          {saved_exam.isoformat() if saved_exam else 'none'}")
+    if changes or exam_date is not None:
         click.echo("saved.")

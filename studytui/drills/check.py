@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from studytui.drills.answers import AnswerError, Parsed, parse_answer
-from studytui.drills.diagnose import diagnose
+from studytui.drills.diagnose import diagnosis
 from studytui.drills.problem import Problem
 
 
@@ -16,6 +16,7 @@ class Feedback:
     expected: str  # the expected answer, written in the order the problem asks for
     problem: Problem = field(repr=False)
     diagnosis: str | None = None
+    mistakes: tuple[str, ...] = ()  # stable keys of the diagnosed mistake(s), for the log
     parsed: Parsed | None = None  # what was read from the answer (None if it could not be read)
     error: str | None = None  # why the answer could not be read
     note: str = ""  # what the study material gets wrong here, for worked problems
@@ -43,7 +44,7 @@ class Feedback:
 
     def to_json(self) -> dict:
         return {"correct": self.correct, "expected": self.expected, "solution": list(self.solution),
-                "diagnosis": self.diagnosis, "parsed": None if self.parsed is None else str(self.parsed),
+                "diagnosis": self.diagnosis, "mistakes": list(self.mistakes), "parsed": None if self.parsed is None else str(self.parsed),
                 "error": self.error, "note": self.note}
 
 
@@ -60,7 +61,9 @@ def check_answer(problem: Problem, text: str) -> Feedback:
     truth = tuple(problem.answer) if isinstance(problem.answer, list) else problem.answer
     feedback.correct = given is not None and given == truth
     if not feedback.correct and given is not None:
-        feedback.diagnosis = diagnose(problem, given)
+        found = diagnosis(problem, given)
+        if found:
+            feedback.diagnosis, feedback.mistakes = found.message, found.keys
     return feedback
 
 

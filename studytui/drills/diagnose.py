@@ -8,8 +8,9 @@ you get if you ...". Rules that do not change the answer for this problem are sk
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 from studytui.calc.blocks import ResidualBlock, Sequential, _StandardBlock
 from studytui.calc.layers import (
@@ -19,7 +20,78 @@ from studytui.calc.layers import (
 from studytui.drills.problem import Problem
 from studytui.drills.walk import leaves, main_path, shortcut_leaves
 
-Candidate = tuple[object, str]  # (mistaken answer, what was done wrong)
+# Every mistake a diagnosis can name, by its stable key (`<quantity>.<rule>`): the keys are
+# written to the drill log, so they are never renamed; the labels are short names for lists.
+MISTAKES = {
+    "shape.order": "channels in the wrong place (C×H×W vs H×W×C)",
+    "shape.hw_swapped": "height and width swapped",
+    "shape.batch_dim": "batch dimension included",
+    "shape.other_layer": "another layer's output shape",
+    "shape.input": "the input shape given back",
+    "shape.expansion": "bottleneck ×4 expansion forgotten",
+    "shape.dilation": "dilation ignored (shape)",
+    "shape.pad_once": "padding counted on one side only",
+    "shape.no_pad": "padding left out",
+    "shape.ceil": "rounded up instead of down",
+    "shape.floor_ceilmode": "ceil_mode=True rounded down",
+    "shape.no_plus_one": "the +1 forgotten",
+    "shape.pool_stride_1": "pool stride taken as 1",
+    "shape.output_padding": "output_padding forgotten",
+    "shape.transposed_as_conv": "transposed conv treated as a conv (shape)",
+    "shape.channels_kept": "conv channels left unchanged",
+    "rf.hw_swapped": "receptive field height and width swapped",
+    "rf.one_number": "one number for a field that is not square",
+    "rf.other_layer": "another layer's receptive field",
+    "rf.kernel": "field grown by k·jump instead of (k−1)·jump",
+    "rf.sum_kernels": "kernel sizes added up",
+    "rf.jump": "strides ignored (no jump)",
+    "rf.own_stride": "a layer's own stride applied to its growth",
+    "rf.dilation": "dilation ignored (receptive field)",
+    "rf.pools": "pooling layers left out",
+    "params.bias_forgotten": "bias forgotten",
+    "params.bias_added": "bias counted where bias=False",
+    "params.bn_running": "batch norm running stats counted",
+    "params.bn_buffers": "batch norm buffers counted",
+    "params.bn_left_out": "batch norm left out",
+    "params.groups": "groups ignored (parameters)",
+    "params.kernel_once": "kernel area counted as k, not kh·kw",
+    "params.no_kernel": "kernel size left out",
+    "params.shortcut_left_out": "projection shortcut left out",
+    "params.projection_counted": "projection counted on an identity shortcut",
+    "params.expansion": "bottleneck ×4 expansion forgotten",
+    "params.whole_stack": "whole stack counted for one layer",
+    "params.other_layer": "another layer's count",
+    "params.rounded": "parameter count rounded",
+    "macs.flops": "FLOPs given for MACs",
+    "macs.rounded": "MAC count rounded",
+    "macs.halved": "MACs halved",
+    "macs.input_size": "input H×W used instead of output",
+    "macs.groups": "groups ignored (MACs)",
+    "macs.weights": "weights counted, not MACs",
+    "macs.bias": "bias additions counted as MACs",
+    "macs.transposed_as_conv": "transposed conv treated as a conv (MACs)",
+    "macs.whole_stack": "whole stack counted for one layer",
+    "macs.other_layer": "another layer's count",
+}
+
+
+def label(key: str) -> str:
+    """A short name for a mistake key (the key itself if it is not known, e.g. from a newer version)."""
+    return MISTAKES.get(key, key)
+
+
+class Candidate(NamedTuple):
+    value: object  # the answer this mistake gives (None: the rule does not apply here)
+    keys: tuple[str, ...]  # stable names of the mistake, e.g. ("params.bias_forgotten",)
+    message: str  # what was done wrong, for people
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The mistake(s) that reproduce a wrong answer: text for people, keys for the log."""
+
+    message: str
+    keys: tuple[str, ...]
 
 
 def diagnose(p: Problem, given: tuple[int, ...] | int) -> str | None:
@@ -27,14 +99,39 @@ def diagnose(p: Problem, given: tuple[int, ...] | int) -> str | None:
 
     When two different mistakes give the same number, both are named: it is not known which
     one was made."""
-    found: list[str] = []
+    found = diagnosis(p, given)
+    return found.message if found else None
+
+
+def diagnosis(p: Problem, given: tuple[int, ...] | int) -> Diagnosis | None:
+    """As `diagnose`, with the stable keys of the named mistakes (at most two messages)."""
+    messages: list[str] = []
+    keys: list[str] = []
     truth = _truth(p)
-    for value, message in candidates(p):
-        if value is not None and value == given and value != truth and message not in found:
-            found.append(message)
-            if len(found) == 2:
+    for value, named, message in candidates(p):
+        if value is not None and value == given and value != truth and message not in messages:
+            messages.append(message)
+            keys += [k for k in named if k not in keys]
+            if len(messages) == 2:
                 break
-    return " — or — ".join(found) if found else None
+    return Diagnosis(" — or — ".join(messages), tuple(keys)) if messages else None
+
+
+def sensitive_keys(p: Problem) -> frozenset[str]:
+    """The mistakes that would change this problem's answer: a student who makes one of them
+    gets it wrong. (A rule whose mistaken answer equals the truth cannot be caught here.)"""
+    truth = _truth(p)
+    return frozenset(k for value, named, _ in candidates(p) if value is not None and value != truth for k in named)
+
+
+def mistaken_answer(p: Problem, key: str):
+    """The answer a student who makes mistake `key` gives to `p` (as `p.answer`: a C×H×W tuple,
+    an (h, w) pair or an int), or None when that mistake does not change this answer."""
+    truth = _truth(p)
+    for value, named, _ in candidates(p):
+        if named == (key,) and value is not None and value != truth:
+            return value
+    return None
 
 
 def _truth(p: Problem):
@@ -42,8 +139,10 @@ def _truth(p: Problem):
 
 
 def candidates(p: Problem) -> Iterator[Candidate]:
-    return {"shape": _shape_candidates, "rf": _rf_candidates, "params": _params_candidates,
-            "macs": _macs_candidates}[p.quantity](p)
+    """Every mistaken answer this problem could receive, with its keys (`<quantity>.<rule>`)."""
+    prefix = f"{p.quantity}."
+    for value, rule, message in _CANDIDATES[p.quantity](p):
+        yield Candidate(value, tuple(prefix + r for r in rule.split(",")), message)
 
 
 # -- shapes -----------------------------------------------------------------------------------
@@ -68,26 +167,26 @@ def _shape_candidates(p: Problem) -> Iterator[Candidate]:
     if len(truth) == 3:
         c, h, w = truth
         if p.order == "CxHxW":
-            yield (h, w, c), ("order: that is H×W×C (channels last); torch and this question use "
+            yield (h, w, c), "order", ("order: that is H×W×C (channels last); torch and this question use "
                               "C×H×W (channels first)")
         else:
-            yield (w, c, h), ("order: that is C×H×W (channels first); this question asks H×W×C "
+            yield (w, c, h), "order", ("order: that is C×H×W (channels first); this question asks H×W×C "
                               "(channels last)")
         if h != w:
-            yield (c, w, h), "height and width swapped: the shape is written with height before width"
-    yield (1, *truth), "batch dimension included: the shape asked for leaves the batch out"
+            yield (c, w, h), "hw_swapped", "height and width swapped: the shape is written with height before width"
+    yield (1, *truth), "batch_dim", "batch dimension included: the shape asked for leaves the batch out"
     for row in p.report.rows:
         if row.index != target.index and tuple(row.output) != truth:
-            yield tuple(row.output), f"that is the output of layer {row.index + 1} ({row.name}), not the layer asked about"
+            yield tuple(row.output), "other_layer", f"that is the output of layer {row.index + 1} ({row.name}), not the layer asked about"
     if tuple(p.report.input) != truth:
-        yield tuple(p.report.input), "that is the input shape: follow it through the layers"
+        yield tuple(p.report.input), "input", "that is the input shape: follow it through the layers"
     last_blocks = residual_blocks(target.layer)
     if last_blocks and last_blocks[-1].expansion != 1 and len(truth) == 3:
         b = last_blocks[-1]
-        yield (truth[0] // b.expansion, *truth[1:]), \
+        yield (truth[0] // b.expansion, *truth[1:]), "expansion", \
             f"the ×{b.expansion} expansion forgotten: a bottleneck outputs planes·{b.expansion} = {truth[0]} channels"
     for rule, message in SHAPE_RULES.items():
-        yield _shape_under(p, rule), message
+        yield _shape_under(p, rule), rule, message
 
 
 def _shape_under(p: Problem, rule: str):
@@ -187,16 +286,16 @@ RF_RULES = {
 def _rf_candidates(p: Problem) -> Iterator[Candidate]:
     truth = tuple(p.answer)
     if truth[0] != truth[1]:
-        yield (truth[1], truth[0]), "height and width swapped: the answer is height×width"
+        yield (truth[1], truth[0]), "hw_swapped", "height and width swapped: the answer is height×width"
         one = (f"one number for a field that is not square: it is {truth[0]}x{truth[1]} (height x width), "
                "because the kernels or strides differ along the two axes")
-        yield (truth[0], truth[0]), one
-        yield (truth[1], truth[1]), one
+        yield (truth[0], truth[0]), "one_number", one
+        yield (truth[1], truth[1]), "one_number", one
     for row in p.report.rows:
         if row.rf is not None and row.index != p.row.index and tuple(row.rf) != truth:
-            yield tuple(row.rf), f"that is the receptive field after layer {row.index + 1} ({row.name})"
+            yield tuple(row.rf), "other_layer", f"that is the receptive field after layer {row.index + 1} ({row.name})"
     for rule, message in RF_RULES.items():
-        yield _rf_under(p, rule), message
+        yield _rf_under(p, rule), rule, message
 
 
 def _rf_under(p: Problem, rule: str):
@@ -246,35 +345,35 @@ def _params_candidates(p: Problem) -> Iterator[Candidate]:
     out = lambda l: l.out_features if isinstance(l, Linear) else l.out_channels  # noqa: E731
     bn = lambda l: isinstance(l, BatchNorm2d) and l.track_running_stats  # noqa: E731
     bias_total = _sum_over_leaves(p, lambda l: out(l) if has_bias(l) else 0)
-    yield truth - bias_total, "bias forgotten: each output channel (or unit) has one bias"
-    yield truth + _sum_over_leaves(p, lambda l: out(l) if no_bias(l) else 0), \
+    yield truth - bias_total, "bias_forgotten", "bias forgotten: each output channel (or unit) has one bias"
+    yield truth + _sum_over_leaves(p, lambda l: out(l) if no_bias(l) else 0), "bias_added", \
         "bias added where there is none (bias=False, as convs before batch norm usually have)"
     running = _sum_over_leaves(p, lambda l: 2 * l.num_features if bn(l) else 0)
-    yield truth + running, ("batch norm's running mean and variance counted: they are buffers, "
+    yield truth + running, "bn_running", ("batch norm's running mean and variance counted: they are buffers, "
                             "only γ and β are learned (2 per channel)")
-    yield truth + running + _sum_over_leaves(p, lambda l: 1 if bn(l) else 0), \
+    yield truth + running + _sum_over_leaves(p, lambda l: 1 if bn(l) else 0), "bn_buffers", \
         "batch norm's buffers counted (running mean, variance and num_batches_tracked): only γ and β are parameters"
-    yield truth - _sum_over_leaves(p, lambda l: l.params() if isinstance(l, BatchNorm2d) else 0), \
+    yield truth - _sum_over_leaves(p, lambda l: l.params() if isinstance(l, BatchNorm2d) else 0), "bn_left_out", \
         "batch norm left out: it learns γ and β, 2 parameters per channel"
-    yield truth + _sum_over_leaves(p, _groups_extra_params), \
+    yield truth + _sum_over_leaves(p, _groups_extra_params), "groups", \
         "groups ignored: each filter only sees in_channels/groups input channels"
     groups_extra = _sum_over_leaves(p, _groups_extra_params)
-    yield truth - bias_total + groups_extra if bias_total and groups_extra else None, \
+    yield (truth - bias_total + groups_extra if bias_total and groups_extra else None), "groups,bias_forgotten", \
         "groups ignored and bias forgotten"
-    yield truth + _sum_over_leaves(p, _kernel_once_delta), \
+    yield truth + _sum_over_leaves(p, _kernel_once_delta), "kernel_once", \
         "kernel area counted as k instead of kh·kw"
     yield truth - _sum_over_leaves(p, lambda l: l.params() - (out(l) if has_bias(l) else 0) - _no_kernel_weights(l)
-                                   if isinstance(l, (Conv2d, ConvTranspose2d)) else 0), \
+                                   if isinstance(l, (Conv2d, ConvTranspose2d)) else 0), "no_kernel", \
         "kernel size left out: each filter has (in_channels/groups)·kh·kw weights"
     shortcut = sum(l.params() for row in _scope(p) for l in shortcut_leaves(row.layer))
-    yield truth - shortcut, "the projection shortcut (1x1 conv + batch norm) was left out"
+    yield truth - shortcut, "shortcut_left_out", "the projection shortcut (1x1 conv + batch norm) was left out"
     blocks = [b for row in _scope(p) for b in residual_blocks(row.layer)]
     identity = [b for b in blocks if isinstance(b, _StandardBlock) and not b.shortcut]
-    yield (truth + sum(_projection_params(b) for b in identity) if identity else None), \
+    yield (truth + sum(_projection_params(b) for b in identity) if identity else None), "projection_counted", \
         ("a projection shortcut counted where the shortcut is the identity: input and output already "
          "have the same shape, so nothing is learned there")
     expanded = [b for b in blocks if isinstance(b, _StandardBlock) and b.expansion != 1]
-    yield (truth + sum(_unexpanded(b).params() - b.params() for b in expanded) if expanded else None), \
+    yield (truth + sum(_unexpanded(b).params() - b.params() for b in expanded) if expanded else None), "expansion", \
         "the ×4 expansion forgotten: a bottleneck's last 1x1 conv (and its shortcut) outputs planes·4 channels"
     yield from _other_scope(p, lambda row: row.params, p.report.params)
     yield from _rounded(truth)
@@ -286,7 +385,7 @@ def _rounded(truth: int) -> Iterator[Candidate]:
     for keep in (3, 2, 1):
         if digits > keep:
             rounded = round(truth, keep - digits)
-            yield rounded, (f"rounded: {rounded:,} is {truth:,} to {keep} significant digit{'s' * (keep > 1)}; "
+            yield rounded, "rounded", (f"rounded: {rounded:,} is {truth:,} to {keep} significant digit{'s' * (keep > 1)}; "
                             "counts are exact, so give every digit (k and M only when they are exact)")
 
 
@@ -334,10 +433,10 @@ def _no_kernel_weights(l) -> int:
 
 def _other_scope(p: Problem, value_of, whole: int) -> Iterator[Candidate]:
     if p.layer is not None and len(p.report.rows) > 1:
-        yield whole, "that is the total of the whole stack; the question asks about one layer"
+        yield whole, "whole_stack", "that is the total of the whole stack; the question asks about one layer"
     for row in p.report.rows:
         if p.layer is None or row.index != p.layer:
-            yield value_of(row), (f"that is layer {row.index + 1} ({row.name}) alone"
+            yield value_of(row), "other_layer", (f"that is layer {row.index + 1} ({row.name}) alone"
                                   + ("; the question asks about the whole stack" if p.layer is None else ""))
 
 
@@ -402,10 +501,14 @@ MAC_RULES = {
 
 def _macs_candidates(p: Problem) -> Iterator[Candidate]:
     truth = p.answer
-    yield 2 * truth, "that is FLOPs: one multiply-accumulate counts as 2 FLOPs (a multiply and an add)"
+    yield 2 * truth, "flops", "that is FLOPs: one multiply-accumulate counts as 2 FLOPs (a multiply and an add)"
     yield from _rounded(truth)
     if truth % 2 == 0:
-        yield truth // 2, "halved: MACs are already FLOPs/2, do not divide again"
+        yield truth // 2, "halved", "halved: MACs are already FLOPs/2, do not divide again"
     for rule, message in MAC_RULES.items():
-        yield _macs_under(p, _conv_macs(rule)), message
+        yield _macs_under(p, _conv_macs(rule)), rule, message
     yield from _other_scope(p, lambda row: row.macs, p.report.macs)
+
+
+_CANDIDATES = {"shape": _shape_candidates, "rf": _rf_candidates, "params": _params_candidates,
+               "macs": _macs_candidates}

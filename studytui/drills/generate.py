@@ -4,6 +4,11 @@ Problem i of (kind, level, seed) is drawn from its own `random.Random` seeded wi
 "kind:level:seed:i" (Python seeds str through SHA-512, the same on every machine), so a problem
 never depends on how many were asked for, and never on global state or `hash()`.
 
+`aimed_problem` draws toward a student's recurring mistakes (see studytui.study.mistakes): it
+compares a few alternative draws for the same slot and prefers those whose answer a mistake
+would change, keeping the plain draw for a share of the slots; with no mistakes to aim at it is
+exactly `problem`.
+
 Stacks are built layer by layer from the running shape: every candidate layer is checked by the
 calculator on the shape it receives and redrawn when torch would refuse it, so only valid
 problems come out.
@@ -14,6 +19,7 @@ from __future__ import annotations
 import random
 from functools import lru_cache
 from pathlib import Path
+from typing import Mapping
 
 from studytui.calc import analyze, analyze_model
 from studytui.calc.blocks import BasicBlock, Bottleneck, PreActBlock, PreActBottleneck, Residual
@@ -21,6 +27,7 @@ from studytui.calc.layers import (
     AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Flatten, Layer, LayerError,
     Linear, MaxPool2d, ReLU,
 )
+from studytui.drills.diagnose import sensitive_keys
 from studytui.drills.families import (
     FAMILIES, KINDS, QUANTITY, FamilyFile, LayerTemplate, LevelSpec, MixedFile, families, worked,
 )
@@ -31,6 +38,9 @@ from studytui.paths import DRILLS_DIR
 
 MAX_SIDE = 256  # keep generated feature maps a sensible size
 MAX_COUNT = 100_000
+AIM_DRAWS = 8  # alternative draws compared for one aimed slot
+AIM_FLOOR = 0.25  # share of aimed slots that keep the plain draw (the normal mix never vanishes)
+AIM_GAIN = 20.0  # how much a draw a mistake would change outweighs one it would not
 
 
 def generate(kind: str, level: int = 1, seed: int = 0, count: int = 10,
@@ -49,10 +59,12 @@ def _check(kind: str, level: int, count: int) -> int:
     return count
 
 
-def problem(kind: str, level: int, seed: int, index: int, directory: Path | str = DRILLS_DIR) -> Problem:
-    """Problem number `index` of (kind, level, seed): the same on every call and machine."""
+def problem(kind: str, level: int, seed: int, index: int, directory: Path | str = DRILLS_DIR,
+            variant: int = 0) -> Problem:
+    """Problem number `index` of (kind, level, seed): the same on every call and machine.
+    `variant` > 0: an alternative draw for that slot (its id ends in ~variant)."""
     _check(kind, level, 0)
-    rng = random.Random(f"{kind}:{level}:{seed}:{index}")
+    rng = random.Random(f"{kind}:{level}:{seed}:{index}" + (f"~{variant}" if variant else ""))
     found = families(directory)
     family = kind
     if kind == "mixed":
@@ -61,7 +73,40 @@ def problem(kind: str, level: int, seed: int, index: int, directory: Path | str 
         family = rng.choice(mixed.mix)
     spec = found[family]
     assert isinstance(spec, FamilyFile)
-    return _draw(rng, kind, family, spec.level(level), seed, index)
+    drawn = _draw(rng, kind, family, spec.level(level), seed, index)
+    drawn.variant = variant
+    return drawn
+
+
+def aimed_problem(kind: str, level: int, seed: int, index: int, aim: Mapping[str, float] | None = None,
+                  directory: Path | str = DRILLS_DIR) -> Problem:
+    """Problem `index` of (kind, level, seed), drawn toward the mistakes in `aim`.
+
+    `aim`: mistake key -> weight in (0, 1] (studytui.study.mistakes.aim_weights). A draw scores
+    1 + AIM_GAIN x (the weights of the aimed mistakes that would change its answer: a student who
+    makes one of them gets it wrong); one of AIM_DRAWS draws is picked with chances proportional
+    to the scores, except in a share AIM_FLOOR of the slots, which keep the plain draw. The same
+    (kind, level, seed, index, aim) gives the same problem; an empty `aim` gives `problem(...)`.
+    """
+    if not aim:
+        return problem(kind, level, seed, index, directory)
+    rng = random.Random(f"aim:{kind}:{level}:{seed}:{index}")
+    if rng.random() < AIM_FLOOR:
+        chosen = problem(kind, level, seed, index, directory)
+    else:
+        drawn = [problem(kind, level, seed, index, directory, variant=v) for v in range(AIM_DRAWS)]
+        scores = [1.0 + AIM_GAIN * aim_score(p, aim) for p in drawn]
+        chosen = rng.choices(drawn, weights=scores)[0]
+    chosen.aimed = True
+    return chosen
+
+
+def aim_score(p: Problem, aim: Mapping[str, float]) -> float:
+    """The summed weights of the aimed mistakes that would change `p`'s answer."""
+    prefix = f"{p.quantity}."
+    if not any(key.startswith(prefix) for key in aim):
+        return 0.0  # no aimed mistake is about this quantity: skip recomputing the candidates
+    return sum(aim.get(key, 0.0) for key in sensitive_keys(p))
 
 
 def worked_problems(kind: str = "mixed", level: int | None = None,
@@ -327,4 +372,4 @@ MAKERS = {
     "residual": _residual, "head": _head,
 }
 
-__all__ = ["FAMILIES", "KINDS", "generate", "problem", "worked_problems"]
+__all__ = ["FAMILIES", "KINDS", "aimed_problem", "generate", "problem", "worked_problems"]

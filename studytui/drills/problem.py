@@ -44,6 +44,8 @@ class Problem:
     model: str | None = None
     stage: str | None = None
     source: str = "generated"  # or "worked:<id>"
+    variant: int = 0  # >0: an alternative draw for the same slot, picked to aim at a mistake
+    aimed: bool = False  # drawn by aimed_problem toward the student's recurring mistakes
     note: str = ""
     prompt: str = ""
     answer: list[int] | int = 0
@@ -74,7 +76,8 @@ class Problem:
     def id(self) -> str:
         if self.source.startswith("worked:"):
             return self.source
-        return f"{self.kind}:{self.level}:{self.seed}:{self.index}"
+        slot = f"{self.kind}:{self.level}:{self.seed}:{self.index}"
+        return f"{slot}~{self.variant}" if self.variant else slot
 
     @property
     def card_id(self) -> str:

@@ -103,7 +103,7 @@ def problem_from_json(data: dict) -> Problem:
             report = analyze(tuple(data["input"]), model.layers, names=model.names)
         else:
             report = analyze(tuple(data["input"]), list(data["layers"]))
-        seed_index = str(data.get("id", "")).rsplit(":", 1)[-1]
+        seed_index, _, variant = str(data.get("id", "")).rsplit(":", 1)[-1].partition("~")
         problem = Problem(kind=data["kind"], family=data.get("family", data["kind"]),
                           level=int(data["level"]), seed=int(data["seed"]),
                           index=int(seed_index) if seed_index.isdigit() else 0,
@@ -111,7 +111,7 @@ def problem_from_json(data: dict) -> Problem:
                           quantity=ask["quantity"], layer=ask["layer"], order=data.get("order", "CxHxW"),
                           report=report, model=data.get("model"), stage=data.get("stage"),
                           source=data.get("source", "generated"), note=data.get("note", ""),
-                          writers=WRITERS)
+                          variant=int(variant) if variant.isdigit() else 0, writers=WRITERS)
     except (KeyError, TypeError, ValueError) as exc:
         raise StudytuiError(f"not a drill problem: {exc}") from None
     return finish(problem, prompt=data.get("prompt"))

@@ -5,8 +5,8 @@ Three sources, chosen explicitly (never a silent fallback):
     load_data(data_dir=DIR)            CIFAR-10 from an existing copy (torchvision's layout)
     load_data(data_dir=DIR, download=True)   ... fetched through torchvision when online
     load_data(image_folder=PATH)       any ImageFolder tree (PATH/class_name/*.png), resized
-    load_data()                        the offline procedural shapes set (see shapes.py), with a
-                                       loud banner that the numbers are not CIFAR-10
+    load_data()                        the offline procedural set (see shapes.py: shapes in cluttered,
+                                       textured scenes), with a loud banner that it is not CIFAR-10
 
 A missing or broken dataset raises StudytuiError with one line saying what to do.
 Holding everything as one tensor on the device makes a batch a slice and augmentation a few
@@ -26,7 +26,7 @@ CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 
 OFFLINE_BANNER = """\
 ################################################################################
-##  OFFLINE DATA: procedural shapes in 10 classes (studytui.lab.shapes).      ##
+##  OFFLINE DATA: made-up cluttered scenes of 10 shape classes (lab.shapes).  ##
 ##  THIS IS NOT CIFAR-10. The accuracies below say nothing about CIFAR-10.    ##
 ##  For real CIFAR-10 pass --data-dir DIR (an existing copy) or --download.   ##
 ################################################################################"""

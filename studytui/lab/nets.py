@@ -11,6 +11,8 @@ attribute names and the order of the children are part of a contract: keep them.
     PreActBlock    BN-ReLU-conv twice, nothing after the add (ResNet v2, He et al. 2016)
     PreActBottleneck
     ResNet         stem + 4 stages + global average pool + fc; "imagenet" or "cifar" stem
+    AblationNet    a small net whose BN, shortcuts and pre-activation switch on one at a time
+                   (the cumulative ablation of demos/run_experiments.py; not a calculator model)
 
 `build_model(name)` builds any of them by the names the calculator uses.
 """
@@ -403,6 +405,89 @@ class ResNet(nn.Module):
         out = self.avgpool(out)
         out = self.flatten(out)
         return self.fc(out)
+
+
+# --------------------------------------------------------------------------------------------
+# The cumulative ablation's net (demos/run_experiments.py)
+# --------------------------------------------------------------------------------------------
+
+
+class AblationBlock(nn.Module):
+    """Two 3x3 convs with three switches, so one class is every row of the ablation:
+
+        bn=False, residual=False   relu(conv(relu(conv(x))))                  a plain CNN
+        bn=True                    ... with BN after each conv
+        residual=True              relu(bn(conv(relu(bn(conv(x))))) + shortcut(x))   BasicBlock
+        preact=True                conv(relu(bn(conv(relu(bn(x)))))) + shortcut(x)  PreActBlock
+    """
+
+    def __init__(self, in_planes: int, planes: int, stride: int, bn: bool, residual: bool, preact: bool):
+        super().__init__()
+        if preact and not (bn and residual):
+            raise ValueError("pre-activation needs bn=True and residual=True")
+        self.residual, self.preact = residual, preact
+        norm = (lambda c: nn.BatchNorm2d(c)) if bn else (lambda c: nn.Identity())
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=not bn)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=not bn)
+        # post-activation normalises each conv's output; pre-activation each conv's input
+        self.bn1 = norm(in_planes if preact else planes)
+        self.bn2 = norm(planes)
+        self.relu = nn.ReLU()
+        self.shortcut = None
+        if residual and (stride != 1 or in_planes != planes):
+            self.shortcut = projection(in_planes, planes, stride, with_bn=bn and not preact)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.preact:
+            out = self.relu(self.bn1(x))
+            skip = self.shortcut(out) if self.shortcut is not None else x
+            out = self.conv2(self.relu(self.bn2(self.conv1(out))))
+            return out + skip  # nothing after the addition
+        out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+        if self.residual:
+            out = out + (self.shortcut(x) if self.shortcut is not None else x)
+        return self.relu(out)
+
+
+class AblationNet(nn.Module):
+    """Stem conv + max-pool (32 -> 16), three stages of `blocks` AblationBlocks (width x 1, 2, 4;
+    16 -> 8 -> 4), global average pool, linear: 2 + 6 x blocks weight layers (14 at blocks=2).
+    He init; zero_init=True also zeroes the end of every residual branch.
+
+    Small on purpose: the ablation trains it once per row, on a CPU within a minute or two.
+    """
+
+    def __init__(self, bn: bool = True, residual: bool = True, preact: bool = False, width: int = 16,
+                 blocks: int = 2, num_classes: int = 10, zero_init: bool = False):
+        super().__init__()
+        self.preact = preact
+        stem: list[nn.Module] = [nn.Conv2d(3, width, 3, padding=1, bias=not bn)]
+        if not preact:  # a pre-activation net normalises at the start of each block instead
+            stem += [nn.BatchNorm2d(width) if bn else nn.Identity(), nn.ReLU()]
+        self.stem = nn.Sequential(*stem, nn.MaxPool2d(2))
+        stages, in_planes = [], width
+        for i, planes in enumerate((width, 2 * width, 4 * width)):
+            for j in range(blocks):
+                stages.append(AblationBlock(in_planes, planes, 2 if (i > 0 and j == 0) else 1, bn, residual, preact))
+                in_planes = planes
+        self.blocks = nn.Sequential(*stages)
+        self.final = nn.Sequential(nn.BatchNorm2d(in_planes), nn.ReLU()) if preact else nn.Identity()
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_planes, num_classes))
+        for m in self.modules():  # He init everywhere: the plain row fails for lack of BN, not of init
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
+        if zero_init:  # every residual branch starts at 0, so every block starts as the identity
+            if not residual:
+                raise ValueError("zero_init needs residual=True (a plain block would start dead)")
+            for block in self.blocks:
+                # post-activation: the BN that ends the branch gets gamma 0 ("zero-gamma");
+                # pre-activation: the branch ends in a conv, so that conv's weights are zeroed
+                nn.init.zeros_(block.conv2.weight if preact or not bn else block.bn2.weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.final(self.blocks(self.stem(x))))
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,16 +1,28 @@
-"""An offline stand-in for CIFAR-10: procedural 32x32 RGB images of 10 shape classes.
+"""An offline stand-in for CIFAR-10: procedural 32x32 RGB scenes, one of 10 object classes each.
 
 Used when no CIFAR-10 copy is at hand (no `--data-dir`, no network). It is *not* CIFAR-10 and
 its accuracies say nothing about CIFAR-10; the demos print a banner saying so.
 
-Each image is one shape drawn at a random position, size and rotation, filled with a random
-colour and texture (solid, stripes or checks), on a background with its own colour, a gradient,
-clutter (small blobs and bars of other colours) and pixel noise. Colour and texture carry no
-class information, so a net has to learn shape. Every class is unchanged by a horizontal flip
-(up to a rotation), so flipping is a label-preserving augmentation, as it is for CIFAR-10.
+The label is the shape of the main object. Everything else varies at random, so that, as with
+photos, a small net can fit a few thousand training images long before it has learned what
+makes a class, and regularisation and augmentation matter:
 
-Generation is vectorised with torch and deterministic for a given seed (CPU generator), about
-a second for 10,000 images.
+  * pose: position, scale, rotation, aspect ratio and a smooth random warp of the outline
+    (no two objects of a class are the same polygon);
+  * appearance: a random colour with a solid, striped, checked or mottled (noise) fill, a
+    shading gradient across the scene, random contrast, defocus blur and sensor noise;
+  * background: 1/f ("pink") noise in two random colour directions, the power spectrum of
+    natural images: textures like foliage, sand or cloud rather than a flat colour;
+  * clutter: smaller distractor objects of any class behind the main one, and sometimes a bar
+    in front of it that hides part of the outline.
+
+Colour and texture carry no class information, so a net has to learn shape (a test checks the
+class mean colours agree). Every class is unchanged by a horizontal flip up to a rotation, so
+flipping is a label-preserving augmentation, as it is for CIFAR-10.
+
+Generation is vectorised with torch and deterministic for a given seed (CPU generator, fixed
+chunking): the main object's outline is evaluated at 2x resolution and averaged down
+(anti-aliased edges), everything else is drawn at 32x32. A few seconds for 10,000 images on one core.
 """
 
 from __future__ import annotations
@@ -18,6 +30,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 
 CLASSES = [
     "disk",
@@ -32,7 +45,7 @@ CLASSES = [
     "tee",
 ]
 
-_SUPER = 2  # render at 2x and average-pool down: anti-aliased edges
+_SUPER = 2  # outlines at 2x and average-pooled down: anti-aliased edges
 
 
 def _inside(cls: int, px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
@@ -68,24 +81,80 @@ def _shape_masks(label: torch.Tensor, px: torch.Tensor, py: torch.Tensor) -> tor
     mask = torch.zeros_like(px)
     for cls in range(len(CLASSES)):
         idx = (label == cls).nonzero().flatten()
-        mask[idx] = _inside(cls, px[idx], py[idx]).float()
+        if len(idx):
+            mask[idx] = _inside(cls, px[idx], py[idx]).float()
     return mask
 
 
-def _texture(n: int, x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> torch.Tensor:
-    """Per-image fill pattern in [0, 1]: solid, stripes at a random angle, or checks."""
-    kind = (torch.randint(0, 5, (n, 1, 1), generator=g) - 2).clamp(min=0)  # 3/5 solid, 1/5 each pattern
-    freq = 4 + 6 * torch.rand(n, 1, 1, generator=g)
-    angle = math.pi * torch.rand(n, 1, 1, generator=g)
-    u = x * torch.cos(angle) + y * torch.sin(angle)
-    stripes = (torch.sin(freq * u) > 0).float()
-    checks = ((torch.sin(freq * x) > 0) ^ (torch.sin(freq * y) > 0)).float()
-    solid = torch.ones_like(stripes)
-    return torch.where(kind == 0, solid, torch.where(kind == 1, stripes, checks))
+def _rand(g: torch.Generator, n: int, lo: float, hi: float, dims: int = 3) -> torch.Tensor:
+    """n uniform numbers in [lo, hi), shaped N x 1 x 1 (dims=3) or N x 1 x 1 x 1 (dims=4)."""
+    return lo + (hi - lo) * torch.rand((n,) + (1,) * (dims - 1), generator=g)
 
 
-def _random_colours(n: int, g: torch.Generator) -> torch.Tensor:
+class _Pose:
+    """Where an object sits: centre, scale, aspect ratio, rotation and a smooth outline warp.
+
+    `coords(gx, gy)` maps scene coordinates to the object's own unit coordinates, at any
+    resolution, so the outline (2x) and the fill texture (1x) line up.
+    """
+
+    def __init__(self, n: int, g: torch.Generator, spread: float, scale: tuple[float, float], warp: float):
+        self.cx, self.cy = _rand(g, n, -spread, spread), _rand(g, n, -spread, spread)
+        self.scale = _rand(g, n, *scale)
+        self.aspect = torch.exp(_rand(g, n, -0.25, 0.25))  # 0.78 .. 1.28, area kept
+        self.theta = _rand(g, n, 0, 2 * math.pi)
+        self.warp = _rand(g, n, 0, warp)
+        self.freq = _rand(g, n, 1.5, 3.5)
+        self.phase = _rand(g, n, 0, 2 * math.pi, dims=3).expand(n, 1, 2).clone() + torch.tensor([0.0, 1.7])
+
+    def coords(self, gx: torch.Tensor, gy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        dx, dy = (gx - self.cx) / self.scale, (gy - self.cy) / self.scale
+        c, s = torch.cos(self.theta), torch.sin(self.theta)
+        px = (dx * c + dy * s) * self.aspect
+        py = (-dx * s + dy * c) / self.aspect
+        # a smooth displacement field: each object's outline is bent a little differently
+        wx = self.warp * torch.sin(self.freq * py + self.phase[..., :1])
+        wy = self.warp * torch.sin(self.freq * px + self.phase[..., 1:])
+        return px + wx, py + wy
+
+
+def _grid(n: int, res: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pixel-centre coordinates in [-1, 1], N x res x res (views, no copy)."""
+    lin = (torch.arange(res, dtype=torch.float32) + 0.5) / res * 2 - 1
+    gy, gx = torch.meshgrid(lin, lin, indexing="ij")
+    return gx.expand(n, res, res), gy.expand(n, res, res)
+
+
+def _pink_noise(n: int, channels: int, size: int, g: torch.Generator, slope: torch.Tensor) -> torch.Tensor:
+    """Random fields with a 1/f^slope amplitude spectrum (natural images: slope ~ 1), unit std.
+
+    slope is per image (N x 1 x 1 x 1): low slopes look grainy (sand), high ones cloudy.
+    """
+    white = torch.randn(n, channels, size, size, generator=g)
+    spectrum = torch.fft.rfft2(white)
+    fy = torch.fft.fftfreq(size).view(-1, 1)
+    fx = torch.fft.rfftfreq(size).view(1, -1)
+    radius = torch.sqrt(fx**2 + fy**2).clamp(min=1.0 / size)
+    field = torch.fft.irfft2(spectrum / radius**slope, s=(size, size))
+    field = field - field.mean(dim=(2, 3), keepdim=True)
+    return field / field.std(dim=(2, 3), keepdim=True).clamp(min=1e-6)
+
+
+def _colour(n: int, g: torch.Generator) -> torch.Tensor:
     return torch.rand(n, 3, 1, 1, generator=g)
+
+
+def _fill(n: int, px: torch.Tensor, py: torch.Tensor, g: torch.Generator, size: int) -> torch.Tensor:
+    """Per-image fill pattern in [0, 1]: solid, stripes at a random angle, checks, or mottled."""
+    kind = torch.randint(0, 6, (n, 1, 1), generator=g)  # 0-2 solid, 3 stripes, 4 checks, 5 mottled
+    freq = _rand(g, n, 4, 10)
+    angle = _rand(g, n, 0, math.pi)
+    u = px * torch.cos(angle) + py * torch.sin(angle)
+    stripes = (torch.sin(freq * u) > 0).float()
+    checks = ((torch.sin(freq * px) > 0) ^ (torch.sin(freq * py) > 0)).float()
+    mottled = (_pink_noise(n, 1, size, g, torch.full((n, 1, 1, 1), 1.2))[:, 0] * 0.3 + 0.5).clamp(0, 1)
+    solid = torch.ones_like(stripes)
+    return torch.where(kind <= 2, solid, torch.where(kind == 3, stripes, torch.where(kind == 4, checks, mottled)))
 
 
 def make_shapes(n: int, seed: int = 0, size: int = 32, chunk: int = 256):
@@ -96,57 +165,70 @@ def make_shapes(n: int, seed: int = 0, size: int = 32, chunk: int = 256):
     g = torch.Generator().manual_seed(seed)
     label = torch.arange(n) % len(CLASSES)
     label = label[torch.randperm(n, generator=g)]
-    # small chunks keep the intermediate arrays in cache: about 3x faster than one big batch
-    images = [_render(label[i : i + chunk], size, g) for i in range(0, n, chunk)]
+    # small chunks keep the intermediate arrays in cache: faster than one big batch; and one
+    # thread: these ops are too small to split, and on a busy machine threads wait on each other
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        images = [_render(label[i : i + chunk], size, g) for i in range(0, n, chunk)]
+    finally:
+        torch.set_num_threads(threads)
     return torch.cat(images) if images else torch.zeros(0, 3, size, size, dtype=torch.uint8), label
 
 
-def _render(label: torch.Tensor, size: int, g: torch.Generator, clutter: int = 2, noise: float = 0.05):
+def _outline(label: torch.Tensor, pose: _Pose, hi: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """Anti-aliased coverage (N x 1 x H x W, 0..1) of each object's outline."""
+    mask = _shape_masks(label, *pose.coords(*hi)).unsqueeze(1)
+    return F.avg_pool2d(mask, _SUPER)
+
+
+def _render(label: torch.Tensor, size: int, g: torch.Generator, distractors: int = 2):
     n = len(label)
-    hi = size * _SUPER
-    lin = (torch.arange(hi, dtype=torch.float32) + 0.5) / hi * 2 - 1  # pixel centres in [-1, 1]
-    gy, gx = torch.meshgrid(lin, lin, indexing="ij")
-    gx, gy = gx.expand(n, hi, hi), gy.expand(n, hi, hi)
+    hi = _grid(n, size * _SUPER)
+    lo = _grid(n, size)
 
-    # Random pose: centre, scale and rotation of the shape.
-    cx = (torch.rand(n, 1, 1, generator=g) - 0.5) * 0.6
-    cy = (torch.rand(n, 1, 1, generator=g) - 0.5) * 0.6
-    scale = 0.45 + 0.3 * torch.rand(n, 1, 1, generator=g)
-    theta = 2 * math.pi * torch.rand(n, 1, 1, generator=g)
-    dx, dy = (gx - cx) / scale, (gy - cy) / scale
-    px = dx * torch.cos(theta) + dy * torch.sin(theta)
-    py = -dx * torch.sin(theta) + dy * torch.cos(theta)
-    mask = _shape_masks(label, px, py).unsqueeze(1)  # N x 1 x H x W
+    # Background: a base colour plus 1/f noise along two random colour directions.
+    noise = _pink_noise(n, 2, size, g, _rand(g, n, 0.8, 1.6, dims=4))
+    image = _colour(n, g) * 0.7 + 0.15
+    image = image + _rand(g, n, 0.04, 0.15, dims=4) * (noise[:, :1] * (0.5 + _colour(n, g)))
+    image = image + _rand(g, n, 0.0, 0.08, dims=4) * (noise[:, 1:] * (_colour(n, g) - 0.5))
 
-    # Background: a colour with a linear gradient; foreground: colour A/B textured fill.
-    bg = _random_colours(n, g)
-    grad_dir = 2 * math.pi * torch.rand(n, 1, 1, 1, generator=g)
-    gradient = 0.25 * (gx.unsqueeze(1) * torch.cos(grad_dir) + gy.unsqueeze(1) * torch.sin(grad_dir))
-    image = (bg + gradient * (torch.rand(n, 3, 1, 1, generator=g) - 0.5)).expand(n, 3, hi, hi).clone()
-    fg_a = _random_colours(n, g)
-    # keep the shape visible: push colour A away from the background where they are close
-    close = (fg_a - bg).abs().mean(dim=1, keepdim=True) < 0.3
-    fg_a = torch.where(close, 1 - bg, fg_a)
-    fg_b = 0.5 * fg_a + 0.5 * _random_colours(n, g)
-    tex = _texture(n, px, py, g).unsqueeze(1)
-    fill = fg_a * tex + fg_b * (1 - tex)
+    # Distractors: smaller objects of any class (so they say nothing about the label), behind.
+    for _ in range(distractors):
+        present = (torch.rand(n, 1, 1, 1, generator=g) < 0.5).float()
+        other = torch.randint(0, len(CLASSES), (n,), generator=g)
+        pose = _Pose(n, g, spread=0.85, scale=(0.12, 0.22), warp=0.1)
+        alpha = _shape_masks(other, *pose.coords(*lo)).unsqueeze(1) * present  # small: no anti-aliasing
+        image = image * (1 - alpha) + _colour(n, g) * alpha
 
-    # Clutter: small blobs and short bars in random colours, drawn behind the shape.
-    for _ in range(clutter):
-        present = (torch.rand(n, 1, 1, 1, generator=g) < 0.6).float()
-        ox = (torch.rand(n, 1, 1, generator=g) - 0.5) * 1.8
-        oy = (torch.rand(n, 1, 1, generator=g) - 0.5) * 1.8
-        rad = 0.04 + 0.08 * torch.rand(n, 1, 1, generator=g)
-        a = math.pi * torch.rand(n, 1, 1, generator=g)
-        ux = (gx - ox) * torch.cos(a) + (gy - oy) * torch.sin(a)
-        uy = -(gx - ox) * torch.sin(a) + (gy - oy) * torch.cos(a)
-        is_bar = torch.rand(n, 1, 1, generator=g) < 0.5
-        blob = (ux**2 + uy**2) < rad**2
-        bar = (ux.abs() < 2.5 * rad) & (uy.abs() < 0.03 + 0.2 * rad)
-        m = torch.where(is_bar, bar, blob).unsqueeze(1).float() * present
-        image = image * (1 - m) + _random_colours(n, g) * m
+    # The main object: larger, textured, somewhere near the middle.
+    pose = _Pose(n, g, spread=0.3, scale=(0.45, 0.75), warp=0.1)
+    alpha = _outline(label, pose, hi)
+    fg_a = _colour(n, g)
+    # keep the object visible: push its colour away from the background where they are close
+    bg_mean = image.mean(dim=(2, 3), keepdim=True)
+    close = (fg_a - bg_mean).abs().mean(dim=1, keepdim=True) < 0.25
+    fg_a = torch.where(close, (1 - bg_mean).clamp(0, 1), fg_a)
+    fg_b = 0.5 * fg_a + 0.5 * _colour(n, g)
+    tex = _fill(n, *pose.coords(*lo), g, size).unsqueeze(1)
+    image = image * (1 - alpha) + (fg_a * tex + fg_b * (1 - tex)) * alpha
 
-    image = image * (1 - mask) + fill * mask
-    image = torch.nn.functional.avg_pool2d(image, _SUPER)
-    image = image + noise * torch.randn(image.shape, generator=g)
+    # Occluder: sometimes a bar in front of the object hides part of its outline.
+    present = (torch.rand(n, 1, 1, 1, generator=g) < 0.2).float()
+    angle = _rand(g, n, 0, math.pi)
+    offset = _rand(g, n, -0.3, 0.3)
+    dist = (lo[0] - pose.cx) * torch.sin(angle) - (lo[1] - pose.cy) * torch.cos(angle) - offset
+    bar = (dist.abs() < _rand(g, n, 0.03, 0.07)).float().unsqueeze(1) * present
+    image = image * (1 - bar) + _colour(n, g) * bar
+
+    # Lighting and camera: shading across the scene, contrast, defocus, sensor noise.
+    shade_dir = _rand(g, n, 0, 2 * math.pi)
+    shade = (lo[0] * torch.cos(shade_dir) + lo[1] * torch.sin(shade_dir)).unsqueeze(1)
+    image = image * (1 + _rand(g, n, 0.0, 0.35, dims=4) * shade)
+    mean = image.mean(dim=(1, 2, 3), keepdim=True)
+    image = mean + (image - mean) * _rand(g, n, 0.7, 1.15, dims=4)
+    blurred = F.avg_pool2d(F.pad(image, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
+    blur = _rand(g, n, 0.0, 0.5, dims=4)
+    image = image * (1 - blur) + blurred * blur
+    image = image + _rand(g, n, 0.01, 0.04, dims=4) * torch.randn(image.shape, generator=g)
     return (image.clamp(0, 1) * 255).round().to(torch.uint8)

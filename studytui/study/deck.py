@@ -34,7 +34,8 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Iterable, Literal
+from collections.abc import Mapping
+from typing import Annotated, Iterable, Iterator, Literal
 
 import yaml
 
@@ -42,6 +43,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, Validatio
                       model_validator)
 
 
+from studytui.errors import StudytuiError
 from studytui.yamlload import YamlFileError, line_of, load_model, load_model_and_tree, read_capped
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
@@ -274,27 +276,138 @@ class Problem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
+class _Lazy:
+    """A scheduled item whose card is still JSON in a cache entry (built on first use)."""
+
+    __slots__ = ("cached", "note", "content_hash")
+
+    def __init__(self, cached, note: list, content_hash: str):
+        self.cached, self.note, self.content_hash = cached, note, content_hash
+
+
+class DeckCards(Mapping[str, Card]):
+    """Scheduled item id -> Card, in deck order. Items of cached topic files stay JSON until they
+    are looked up: a start with a large deck reads ids, and pydantic validates a card (from its
+    own cache line) only when something shows it."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, Card | _Lazy] = {}
+
+    def __getitem__(self, card_id: str) -> Card:
+        entry = self._entries[card_id]
+        return self._build(card_id, entry) if type(entry) is _Lazy else entry
+
+    def get(self, card_id: str, default=None):  # type: ignore[override]
+        entry = self._entries.get(card_id)
+        if entry is None:
+            return default
+        return self._build(card_id, entry) if type(entry) is _Lazy else entry
+
+    def __contains__(self, card_id: object) -> bool:
+        return card_id in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __setitem__(self, card_id: str, card: Card) -> None:
+        self._entries[card_id] = card
+
+    def add_lazy(self, card_id: str, lazy: _Lazy) -> None:
+        self._entries[card_id] = lazy
+
+    def content_hash(self, card_id: str) -> str:
+        """The card's content hash without building the card."""
+        entry = self._entries[card_id]
+        return entry.content_hash
+
+    def _build(self, card_id: str, lazy: _Lazy) -> Card:
+        """Validate the note of a cached item; every item of that note is kept."""
+        note = _validate_cached_note(lazy)
+        for item in note.items():
+            entry = self._entries.get(item.id)
+            if type(entry) is _Lazy and entry.note is lazy.note:
+                self._entries[item.id] = item
+        return self._entries[card_id]  # type: ignore[return-value]
+
+
+def _validate_cached_note(lazy: _Lazy) -> Card:
+    from pydantic import ValidationError
+
+    try:
+        return Card.model_validate_json(lazy.cached.card_json(lazy.note))
+    except ValidationError:  # a cache entry with a good CRC but a card the schema refuses
+        raise StudytuiError(
+            f"card '{lazy.note[0]}': the deck cache holds a card the deck schema refuses; "
+            "delete the cache folder (or set STUDYTUI_CACHE_DIR=off) and start again") from None
+
+
+class DeckTopic:
+    """A topic of the loaded deck: its fields and its notes (cached notes are built on first use)."""
+
+    def __init__(self, fields: dict, notes: list, cached=None, *, imported: bool = False):
+        self.imported = imported  # written by `studytui import` (an ImportedTopic file)
+        self.topic: str = fields["topic"]
+        self.title: str = fields["title"]
+        self.demo: str | None = fields.get("demo")
+        self.source: list[str] = list(fields.get("source") or [])
+        self._notes = notes  # Cards, or cache-entry note records when `cached` is set
+        self._cached = cached
+
+    @property
+    def cards(self) -> list[Card]:
+        """The topic's notes in file order (a cloze note once, as written)."""
+        if self._cached is not None:
+            self._notes = [_validate_cached_note(_Lazy(self._cached, n, "")) for n in self._notes]
+            self._cached = None
+        return list(self._notes)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DeckTopic):
+            return NotImplemented
+        return (self.topic, self.title, self.demo, self.source, self.cards) == (
+            other.topic, other.title, other.demo, other.source, other.cards)
+
+    def __repr__(self) -> str:
+        return f"DeckTopic({self.topic!r}, {self.title!r})"
+
+
 @dataclass
 class Deck:
     """Every loaded topic and card, in file order. Card ids are unique across the deck."""
 
-    topics: list[Topic] = field(default_factory=list)
+    topics: list[DeckTopic] = field(default_factory=list)
     # scheduled item id -> card; a cloze note appears once per deletion (ids `ID`, `ID#c2`, ...)
-    cards: dict[str, Card] = field(default_factory=dict)
+    cards: DeckCards = field(default_factory=DeckCards)
     topic_of: dict[str, str] = field(default_factory=dict)  # card id -> topic id
     files: dict[str, Path] = field(default_factory=dict)  # topic id -> its YAML file
+    _ids: dict[str | None, list] = field(default_factory=dict, repr=False, compare=False)  # topic -> ids
 
-    def topic(self, topic_id: str) -> Topic:
+    def topic(self, topic_id: str) -> DeckTopic:
         for t in self.topics:
             if t.topic == topic_id:
                 return t
         raise KeyError(topic_id)
 
+    def ids_in(self, topic_id: str | None = None) -> list[str]:
+        """The scheduled item ids of one topic (or of the whole deck), in file order; builds no card."""
+        if topic_id is None:
+            return list(self.cards)
+        if self._ids.get(None) != [len(self.topic_of)]:  # grouped once (again if cards were added)
+            self._ids.clear()
+            for cid, t in self.topic_of.items():
+                self._ids.setdefault(t, []).append(cid)
+            self._ids[None] = [len(self.topic_of)]
+        return list(self._ids.get(topic_id, []))
+
     def cards_in(self, topic_id: str | None = None) -> list[Card]:
         """The cards of one topic (or of the whole deck), in file order."""
-        if topic_id is None:
-            return list(self.cards.values())
-        return [c for cid, c in self.cards.items() if self.topic_of[cid] == topic_id]
+        return [self.cards[cid] for cid in self.ids_in(topic_id)]
+
+    def content_hash(self, card_id: str) -> str:
+        return self.cards.content_hash(card_id)
 
     def __len__(self) -> int:
         return len(self.cards)
@@ -327,19 +440,32 @@ def _schema_digest() -> str:
     return digest.hexdigest()
 
 
-def _load_file(path: Path, model: type[Topic], data: bytes) -> tuple[Topic, _Lines]:
-    """The validated topic of one file: from the cache when the file is unchanged, else parsed
-    (and then cached). YamlFileError carries file:line problems."""
+def _load_file(path: Path, model: type[Topic], data: bytes, text: str | None = None):
+    """The validated topic of one file: from the cache when the file is unchanged (a
+    deckcache.CachedTopic), else parsed (and then cached). YamlFileError carries file:line problems."""
     from studytui.study import deckcache
 
-    text = data.decode("utf-8")
+    text = data.decode("utf-8") if text is None else text
     key = deckcache.file_key(path, data)
-    cached = deckcache.load(path, model, key, _schema_digest())
+    schema = f"{_schema_digest()}:{model.__qualname__}"
+    cached = deckcache.load(path, key, schema)
     if cached is not None:
         return cached, _Lines(path, text)
     topic, root = load_model_and_tree(path, model, text)
-    deckcache.save(path, topic, key, _schema_digest())
+    deckcache.save(path, topic, key, schema)
     return topic, _Lines(path, text, root)
+
+
+def _notes_of(topic) -> tuple[dict, list[tuple[str, object, list[tuple[str, object]]]]]:
+    """(topic fields, [(note id, note record, [(item id, Card or _Lazy)])]) of a parsed or cached topic."""
+    from studytui.study.deckcache import CachedTopic
+
+    if isinstance(topic, CachedTopic):
+        return topic.fields, [(n[0], n, [(item_id, _Lazy(topic, n, chash)) for item_id, _, chash in n[3]])
+                              for n in topic.notes]
+    fields = {"topic": topic.topic, "title": topic.title, "demo": topic.demo,
+              "source": getattr(topic, "source", None)}
+    return fields, [(card.id, card, [(item.id, item) for item in card.items()]) for card in topic.cards]
 
 
 def topic_files(paths: Iterable[Path]) -> list[Path]:
@@ -353,7 +479,15 @@ def topic_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def load_deck(
+def load_deck(cards_dir: Path | None = None, **kwargs) -> tuple[Deck, list[Problem]]:
+    """Load every topic file (see _load_deck); the collector is paused while the deck is built."""
+    from studytui.study.gcpause import gc_paused
+
+    with gc_paused():
+        return _load_deck(cards_dir, **kwargs)
+
+
+def _load_deck(
     cards_dir: Path | None = None,
     *,
     extra_dirs: Iterable[Path] = (),
@@ -405,39 +539,45 @@ def load_deck(
         if files is not None and IMPORTED_DIR_NAME in (path.parent.name, path.parent.parent.name):  # an import
             model = ImportedTopic
         try:
-            topic, lines = _load_file(path, model, data)
+            topic, lines = _load_file(path, model, data, text)
         except UnicodeDecodeError:
             problems.append(Problem(path, 1, "not UTF-8 text"))
             continue
         except YamlFileError as exc:
             problems += [Problem(path, line, msg) for line, msg in exc.problems]
             continue
+        fields, notes = _notes_of(topic)
         # A missing demo is reported but the topic still loads; duplicates are left out, so ids
         # stay unique in the deck.
-        if topic.demo is not None and not (demos_for(path) / topic.demo).is_file():
-            problems.append(Problem(path, lines("demo"), f"demo '{topic.demo}' not found in demos/"))
-        if topic.topic in where_topic:
-            other, other_lines = where_topic[topic.topic]
+        demo, topic_id = fields.get("demo"), fields["topic"]
+        if demo is not None and not (demos_for(path) / demo).is_file():
+            problems.append(Problem(path, lines("demo"), f"demo '{demo}' not found in demos/"))
+        if topic_id in where_topic:
+            other, other_lines = where_topic[topic_id]
             problems.append(Problem(
-                path, lines("topic"), f"duplicate topic '{topic.topic}' (also {other}:{other_lines('topic')})"))
+                path, lines("topic"), f"duplicate topic '{topic_id}' (also {other}:{other_lines('topic')})"))
             continue
-        where_topic[topic.topic] = (path, lines)
+        where_topic[topic_id] = (path, lines)
         kept = []
-        for i, card in enumerate(topic.cards):
-            if card.id in where_card:
-                other, other_lines, j = where_card[card.id]
+        for i, (note_id, record, items) in enumerate(notes):
+            if note_id in where_card:
+                other, other_lines, j = where_card[note_id]
                 problems.append(Problem(path, lines("cards", i, "id"),
-                                        f"duplicate card id '{card.id}' (also {other}:{other_lines('cards', j, 'id')})"))
+                                        f"duplicate card id '{note_id}' (also {other}:{other_lines('cards', j, 'id')})"))
                 continue
-            where_card[card.id] = (path, lines, i)
-            kept.append(card)
+            where_card[note_id] = (path, lines, i)
+            kept.append((record, items))
         if not kept:
             continue
-        topic = topic.model_copy(update={"cards": kept})
-        deck.topics.append(topic)
-        deck.files[topic.topic] = path
-        for card in kept:
-            for item in card.items():
-                deck.cards[item.id] = item
-                deck.topic_of[item.id] = topic.topic
+        cached = topic if not isinstance(topic, Topic) else None
+        deck.topics.append(DeckTopic(fields, [record for record, _ in kept], cached,
+                                     imported=issubclass(model, ImportedTopic)))
+        deck.files[topic_id] = path
+        for _, items in kept:
+            for item_id, card in items:
+                if type(card) is _Lazy:
+                    deck.cards.add_lazy(item_id, card)
+                else:
+                    deck.cards[item_id] = card
+                deck.topic_of[item_id] = topic_id
     return deck, sorted(problems, key=lambda p: (str(p.path), p.line))

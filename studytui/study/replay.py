@@ -26,6 +26,7 @@ US_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 LEARNING, REVIEW, RELEARNING = int(State.Learning), int(State.Review), int(State.Relearning)
+_STATES = {int(s): s for s in State}  # a dict lookup instead of an Enum call per card
 
 
 def _us(delta: timedelta) -> int:
@@ -147,9 +148,9 @@ class FastScheduler:
     def to_fsrs(card: list, card_id: int, due_if_new: datetime) -> FsrsCard:
         state, step, s, d, due, last = card
         return FsrsCard(
-            card_id=card_id, state=State(state), step=step, stability=s, difficulty=d,
-            due=due_if_new if due is None else _EPOCH + timedelta(microseconds=due),
-            last_review=None if last is None else _EPOCH + timedelta(microseconds=last),
+            card_id, _STATES[state], step, s, d,
+            due_if_new if due is None else _EPOCH + timedelta(microseconds=due),
+            None if last is None else _EPOCH + timedelta(microseconds=last),
         )
 
     @staticmethod

@@ -43,6 +43,8 @@ from studytui.errors import StudytuiError
 from studytui.study.cloze import note_of
 from studytui.study.deck import Card, Deck, load_deck
 from studytui.study.drill_cards import DRILL_FAMILIES, DRILL_LEVELS, DRILL_TOPIC, drill_card_id, parse_drill_id
+from studytui.study import exam_plan
+from studytui.study.gcpause import gc_paused
 from studytui.study.queue import DueIndex, first_fresh
 from studytui.study.replay import LEARNING, RELEARNING, REVIEW, US_PER_DAY, FastScheduler
 from studytui.study.stats import compute_stats
@@ -56,7 +58,7 @@ __all__ = [
 PARAMETERS_KEY = "fsrs_parameters"
 SETTINGS_KEY = "settings"
 SNAPSHOT_KEY = "state_snapshot"
-SNAPSHOT_FORMAT = 3  # 3: flat card rows (studytui/study/replay.py); 2: Easy always later than Good
+SNAPSHOT_FORMAT = 5  # 5: valid for (last review id, deletions), fsrs card id stored; 3: flat card rows (studytui/study/replay.py); 2: Easy always later than Good
 SNAPSHOT_EVERY = 500  # replayed answers after which the snapshot is refreshed
 STEP_RANGE = (timedelta(seconds=1), timedelta(days=365))
 MAX_STEPS = 10
@@ -277,7 +279,10 @@ class StudySession:
         self.drill_ids = [drill_card_id(f, lv) for f in drill_families for lv in drill_levels]
         self._states: dict[str, CardState] = {}
         self._marks: dict[str, _MarkState] = {}
-        self._signature: tuple[int, int, int, int] = (-1, -1, -1, -1)
+        self._signature: tuple[int, int, int] = (-1, -1, -1)  # store.log_signature() of the states
+        self._marks_sig: tuple[int, int] = (-1, -1)  # (deletions, last mark id) of self._marks
+        self._today: tuple[datetime, int, int] | None = None  # (day start, new, reviews): _today_counts
+        self._extra_new: tuple[Any, Any] = (None, None)  # (sync token, stored custom-study extra)
         self._token: tuple[int, int] | None = None  # store.change_token() at the last sync
         self._ids_cache: dict[tuple, list[str]] = {}
         self._index: DueIndex | None = None  # due order of the card states (studytui/study/queue.py)
@@ -338,27 +343,33 @@ class StudySession:
         token = self.store.change_token()
         if token == self._token:
             return
-        sig = self.store.log_signature()
+        sig = self.store.log_signature()  # (last review id, deletions, last mark id)
         self._token = token
         if sig == self._signature:
             return
+        with gc_paused():  # a first sync or a full replay builds ~100,000 objects (gcpause.py)
+            self._sync_to(sig)
+
+    def _sync_to(self, sig: tuple[int, int, int]) -> None:
         if self._signature[0] < 0:  # first sync: start from the snapshot when it is still valid
             self._signature = self._load_snapshot()
             self._index = None
-        last_id, count = self._signature[0], self._signature[1]
-        rows = self.store.reviews(after_id=last_id) if last_id >= 0 else []
-        if last_id >= 0 and count + len(rows) == sig[1]:  # only appended: apply the new rows
+        last_id, deletions = self._signature[0], self._signature[1]
+        if last_id >= 0 and deletions == sig[1]:  # nothing deleted since: apply the new rows
+            rows = self.store.reviews(after_id=last_id) if sig[0] != last_id else []
             if self._index is None:
                 self._rebuild_index()  # states just came from the snapshot
             for row in rows:
+                before = self._states[row.card_id].phase if row.card_id in self._states else "new"
                 self._apply(row)
                 self._index.update(row.card_id, self._states[row.card_id])
+                self._count_today(row, before)
             replayed = len(rows)
         else:  # something was deleted (undo) or no snapshot: replay everything
             self._states = self._replay_all()
             self._rebuild_index()
-            replayed = sig[1]
-        self._load_marks()
+            replayed = sum(st.reps for st in self._states.values())
+        self._load_marks(sig)
         self._signature = sig
         self._replayed_since_snapshot += replayed
         if self._replayed_since_snapshot >= SNAPSHOT_EVERY:
@@ -378,33 +389,43 @@ class StudySession:
         # Flat rows of numbers (the fast replay's card form), not fsrs's dicts of ISO dates: a
         # 20,000-card snapshot loads in a fraction of the time.
         cards = [
-            [st.card_id, *FastScheduler.from_fsrs(st.fsrs), st.reps, st.lapses,
+            [st.card_id, st.fsrs.card_id, *FastScheduler.from_fsrs(st.fsrs), st.reps, st.lapses,
              to_ms(st.first_review) if st.first_review else None,
              st.last_rating, st.content_hash, st.review_answers, st.review_passes,
              [[to_ms(at), phase, r] for at, phase, r in st.history if to_ms(at) >= keep_from]]
             for st in self._states.values()
         ]
-        data = {"key": self._snapshot_key(), "last_id": self._signature[0], "count": self._signature[1], "cards": cards}
+        data = {"key": self._snapshot_key(), "last_id": self._signature[0], "deletions": self._signature[1],
+                "count": sum(st.reps for st in self._states.values()), "cards": cards}
         try:
             self.store.set_meta(SNAPSHOT_KEY, data)
             self._replayed_since_snapshot = 0
         except (sqlite3.Error, StudytuiError):
             pass  # only a cache: a busy or read-only database just means a replay next time
 
-    def _load_snapshot(self) -> tuple[int, int, int, int]:
+    def _load_snapshot(self) -> tuple[int, int, int]:
         data = self.store.get_meta(SNAPSHOT_KEY)
         if not isinstance(data, dict) or data.get("key") != self._snapshot_key():
-            return (-1, -1, -1, -1)
+            return (-1, -1, -1)
+        try:
+            self._states = self._states_from_snapshot(data)
+        except (ValueError, TypeError, KeyError, OverflowError):  # a damaged cache: replay instead
+            return (-1, -1, -1)
+        return (data["last_id"], data["deletions"], -1)
+
+    @staticmethod
+    def _states_from_snapshot(data: dict) -> dict[str, CardState]:
         states = {}
         new_due = datetime(2000, 1, 1, tzinfo=timezone.utc)
-        for cid, *card, reps, lapses, first, last_rating, chash, answers, passes, history in data["cards"]:
+        for cid, fsrs_id, *card, reps, lapses, first, last_rating, chash, answers, passes, history in data["cards"]:
             states[cid] = CardState(
-                cid, FastScheduler.to_fsrs(card, _fsrs_id(cid), new_due), reps, lapses,
+                cid, FastScheduler.to_fsrs(card, fsrs_id, new_due), reps, lapses,
                 None if first is None else from_ms(first), last_rating,
                 chash, answers, passes, [(from_ms(ms), phase, r) for ms, phase, r in history],
             )
-        self._states = states
-        return (data["last_id"], data["count"], -1, -1)
+        if not isinstance(data["last_id"], int) or not isinstance(data["deletions"], int):
+            raise ValueError("no log position")
+        return states
 
     def _replay_all(self) -> dict[str, CardState]:
         """Every card's state from the whole log, through the fast replay (same numbers as
@@ -456,6 +477,7 @@ class StudySession:
         self._index.rebuild(self._states)
         self._by_last_answer = sorted((st.history[-1][0], cid) for cid, st in self._states.items() if st.history)
         self._fresh_from = {}
+        self._today = None
 
     def _new_state(self, card_id: str) -> CardState:
         return CardState(card_id, FsrsCard(card_id=_fsrs_id(card_id), due=datetime(2000, 1, 1, tzinfo=timezone.utc)))
@@ -492,9 +514,17 @@ class StudySession:
                 after.due = good.due + timedelta(days=1)
         return after
 
-    def _load_marks(self) -> None:
-        marks: dict[str, _MarkState] = {}
-        for m in self.store.marks():
+    def _load_marks(self, sig: tuple[int, int, int]) -> None:
+        """Bring the marks up to date: the new mark rows only, unless a row was deleted (undo)."""
+        deletions, last_mark = sig[1], sig[2]
+        if (deletions, last_mark) == self._marks_sig:
+            return
+        if deletions != self._marks_sig[0]:
+            self._marks, after = {}, 0
+        else:
+            after = self._marks_sig[1]
+        marks = self._marks
+        for m in self.store.marks(after_id=after):
             ms = marks.setdefault(m.card_id, _MarkState())
             if m.kind == "suspend":
                 ms.suspended = True
@@ -507,7 +537,7 @@ class StudySession:
                 ms.flagged = True
             elif m.kind == "unflag":
                 ms.flagged = False
-        self._marks = marks
+        self._marks_sig = (deletions, last_mark)
 
     # --- looking at cards --------------------------------------------------------------------
 
@@ -526,7 +556,7 @@ class StudySession:
         key = (topic, include_drills, len(self.drill_ids))
         ids = self._ids_cache.get(key)
         if ids is None:  # the deck does not change during a session: list each topic's ids once
-            ids = [c.id for c in self.deck.cards_in(topic)] if topic != DRILL_TOPIC else []
+            ids = self.deck.ids_in(topic) if topic != DRILL_TOPIC else []
             if include_drills and topic in (None, DRILL_TOPIC):
                 ids += self.drill_ids
             self._ids_cache[key] = ids
@@ -569,8 +599,11 @@ class StudySession:
                 if (st := self._states.get(cid)) is not None and st.history and st.history[-1][0] >= start]
 
     def _today_counts(self, now: datetime) -> tuple[int, int]:
-        """(new cards started, review-phase answers) since the study day began."""
+        """(new cards started, review-phase answers) since the study day began (counted once per
+        day and state, then kept up to date answer by answer in _sync)."""
         start = self.day_start(now)
+        if self._today is not None and self._today[0] == start:
+            return self._today[1], self._today[2]
         new = reviews = 0
         for cid in self._answered_today(now):
             st = self._states[cid]
@@ -581,10 +614,19 @@ class StudySession:
                     break
                 new += before == "new"
                 reviews += before == "review"
+        self._today = (start, new, reviews)
         return new, reviews
 
+    def _count_today(self, row: ReviewRow, before: str) -> None:
+        """Add one newly applied answer to today's counts (if they have been counted)."""
+        if self._today is not None and row.at >= self._today[0] and not parse_drill_id(row.card_id):
+            start, new, reviews = self._today
+            self._today = (start, new + (before == "new"), reviews + (before == "review"))
+
     def _extra_new_today(self, now: datetime) -> int:
-        extra = self.store.get_meta(EXTRA_NEW_KEY)
+        if self._extra_new[0] != self._token or self._token is None:  # re-read only after a write
+            self._extra_new = (self._token, self.store.get_meta(EXTRA_NEW_KEY))
+        extra = self._extra_new[1]
         day = self.day_start(now).date().isoformat()
         return int(extra["count"]) if isinstance(extra, dict) and extra.get("day") == day else 0
 
@@ -647,17 +689,29 @@ class StudySession:
             return wanted(cid) and (note_of(cid) not in notes_today or cid in answered_today)
 
         index = self._index
-        cid = DueIndex.first(index.learning, now, wanted) if index else None
-        if cid is None and reviews_today < self.settings.reviews_per_day and index:
-            cid = DueIndex.first(index.review, now, unburied)
-        if cid is None and new_today < self.settings.new_per_day + self._extra_new_today(now):
+        new_cap = self.settings.new_per_day + self._extra_new_today(now)
+
+        def fresh() -> str | None:
             key = (topic, include_drills, len(self.drill_ids))
             ids = self._ids_cache.get(key) or self.all_card_ids(topic, include_drills)
             start = self._fresh_from.get(key, 0)
             while start < len(ids) and ids[start] in self._states:
                 start += 1  # cards only stop being new (until a full replay rebuilds the index)
             self._fresh_from[key] = start
-            cid = first_fresh(ids[start:], self._states, unburied)
+            return first_fresh(ids[start:], self._states, unburied)
+
+        # With an exam ahead (studytui/study/exam_plan.py) the new cards its pace needs come before
+        # the due reviews (an unseen card counts nothing on exam day), and at-risk reviews after.
+        plan = exam_plan.queue_plan(self, now)
+        cid = DueIndex.first(index.learning, now, wanted) if index else None
+        if cid is None and plan is not None and new_today < plan.new_cap(new_cap):
+            cid = fresh()
+        if cid is None and reviews_today < self.settings.reviews_per_day and index:
+            cid = DueIndex.first(index.review, now, unburied)
+        if cid is None and new_today < new_cap:
+            cid = fresh()
+        if cid is None and plan is not None and reviews_today < self.settings.reviews_per_day:
+            cid = plan.next_brought_forward(self, self.day_start(now), unburied)
         if cid is None and index:
             cid = DueIndex.first(index.learning, now + self.settings.learn_ahead, wanted, after=now)
         if cid is None:
@@ -708,12 +762,15 @@ class StudySession:
 
     def record_drill(self, family: str, level: int, correct: bool, *, typed: str | None = None,
                      seed: int | None = None, duration_ms: int | None = None, now: datetime | None = None,
-                     schedule: bool = True) -> AnswerResult | None:
+                     schedule: bool = True, mistakes: Iterable[str] = ()) -> AnswerResult | None:
         """Save a drill attempt; with `schedule` it also answers drill:<family>:<level>
-        (correct -> Good, wrong -> Again) in the same transaction."""
+        (correct -> Good, wrong -> Again) in the same transaction. `mistakes`: the rule keys of
+        a wrong answer's diagnosis (studytui.drills.diagnose), which aim later drills."""
         now = _utc(now)
+        mistakes = () if correct else tuple(mistakes)
         if not schedule:
-            self.store.add_drill_attempt(family, level, correct, at=now, seed=seed, typed=typed, duration_ms=duration_ms)
+            self.store.add_drill_attempt(family, level, correct, at=now, seed=seed, typed=typed, duration_ms=duration_ms,
+                                         mistakes=mistakes)
             return None
         cid = drill_card_id(family, level)
         if cid not in self.drill_ids:
@@ -721,7 +778,8 @@ class StudySession:
         return self.answer(
             cid, Rating.Good if correct else Rating.Again, duration_ms=duration_ms, typed=typed,
             correct=correct, now=now,
-            _drill=dict(family=family, level=level, correct=correct, seed=seed, typed=typed, duration_ms=duration_ms),
+            _drill=dict(family=family, level=level, correct=correct, seed=seed, typed=typed, duration_ms=duration_ms,
+                        mistakes=mistakes),
         )
 
     def undo(self) -> str | None:
@@ -783,20 +841,25 @@ class StudySession:
     # --- exams -------------------------------------------------------------------------------
 
     def record_exam(self, *, started_at: datetime, finished_at: datetime,
-                    topics: dict[str, tuple[int, int]], minutes: float | None = None) -> int:
-        """Save a mock exam's score report: topic -> (correct, total). Returns the exam id."""
-        return self.store.add_exam(started_at=started_at, finished_at=finished_at, topics=topics, minutes=minutes)
+                    topics: dict[str, tuple[int, int]], minutes: float | None = None,
+                    forecast: float | None = None, topic_forecasts: dict[str, float] | None = None) -> int:
+        """Save a mock exam's score report: topic -> (correct, total), and the forecast made
+        before it began (studytui.study.exam_questions). Returns the exam id."""
+        return self.store.add_exam(started_at=started_at, finished_at=finished_at, topics=topics, minutes=minutes,
+                                   forecast=forecast, topic_forecasts=topic_forecasts)
 
     # --- counts and statistics ---------------------------------------------------------------
 
-    def counts_by_topic(self, *, now: datetime | None = None, include_drills: bool = True) -> dict[str, dict[str, int]]:
+    def counts_by_topic(self, *, now: datetime | None = None, include_drills: bool = True,
+                        only: str | None = None) -> dict[str, dict[str, int]]:
         """topic -> {"total", "new", "learning", "due", "learned", "suspended", "flagged"}.
 
         "due" counts every card whose time has come (learning and review), ignoring daily limits;
-        "learned" counts cards answered at least once."""
+        "learned" counts cards answered at least once. `only`: just that topic (if it exists)."""
         self._sync()
         now = _utc(now)
         topics = [t.topic for t in self.deck.topics] + ([DRILL_TOPIC] if include_drills and self.drill_ids else [])
+        topics = [t for t in topics if only is None or t == only]
         out = {}
         for topic in topics:
             c = dict(total=0, new=0, learning=0, due=0, learned=0, suspended=0, flagged=0)

@@ -6,6 +6,8 @@ included) and `retention` (share of answers to cards in the review phase that we
 the "true retention" Anki shows; None before any such answer). The rest is extra detail:
 `reviews_today` counts card answers only (drill attempts are `drills_today`), `new_today` is the
 daily new-card budget (studied / limit / available now, as Anki's deck list shows it).
+`mistakes` lists the drill mistakes the student makes most, with their trend
+(studytui.study.mistakes.mistakes_json; the shells add each key's `label`).
 """
 
 from __future__ import annotations
@@ -15,19 +17,20 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from studytui.study.drill_cards import DRILL_TOPIC, parse_drill_id
+from studytui.study.mistakes import mistakes_json
 
 if TYPE_CHECKING:  # the session is only read here; the scheduler imports this module
     from studytui.study.deck import Card
     from studytui.study.scheduler import StudySession
 
 
-def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> dict[str, Any]:
+def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exam_trend_days: int = 30) -> dict[str, Any]:
+    from studytui.study.exam_report import report as exam_report
+
     # Drill cards are practised from the drill screen, never offered by review: they are counted
     # apart ("drill_cards") so no phantom "drills" topic shows cards "due" that review never shows.
     deck_topics = session.counts_by_topic(now=now, include_drills=False)
-    drill_cards = session.counts_by_topic(now=now).get(DRILL_TOPIC)
-    reviews = session.store.reviews()
-    card_reviews = [r for r in reviews if not parse_drill_id(r.card_id)]
+    drill_cards = session.counts_by_topic(now=now, only=DRILL_TOPIC).get(DRILL_TOPIC)
     new_limit = session.new_limit(now=now)
 
     answered = sum(st.review_answers for st in session._states.values())
@@ -38,6 +41,9 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
     start = session.day_start(now)
     shift = timedelta(hours=session.settings.day_starts_at_hour)
     first_day = (start - timedelta(days=days - 1)).astimezone()
+    # Only the last days' rows: the whole log (400,000 answers for a heavy user) is not read.
+    reviews = session.store.reviews(since=min(first_day, start))
+    card_reviews = [r for r in reviews if not parse_drill_id(r.card_id)]
     per_day: Counter[str] = Counter(
         (r.at.astimezone() - shift).date().isoformat() for r in reviews if r.at >= first_day
     )
@@ -53,8 +59,9 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
 
     exams = [
         {"id": e.id, "finished_at": e.finished_at.isoformat(), "correct": credit(e.correct), "total": e.total,
-         "score": round(e.correct / e.total, 4) if e.total else None,
-         "topics": {t: {"correct": credit(c), "total": n} for t, (c, n) in e.topics.items()}}
+         "score": round(e.correct / e.total, 4) if e.total else None, "forecast": e.forecast,
+         "topics": {t: {"correct": credit(c), "total": n, "forecast": e.topic_forecasts.get(t)}
+                    for t, (c, n) in e.topics.items()}}
         for e in session.store.exams()
     ]
     deck_ids = set(session.deck.cards)
@@ -62,8 +69,9 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
         "cards": len(session.deck.cards),
         "db": str(session.store.path.resolve()),
         "due": sum(c["due"] for c in deck_topics.values()),
-        "reviews": len(reviews),
+        "reviews": session.store.review_count(),
         "retention": retention,
+        "exam": exam_report(session, now=now, trend_days=exam_trend_days),  # None without an exam date
         "new": sum(c["new"] for c in deck_topics.values()),
         "learned": sum(c["learned"] for c in deck_topics.values()),
         "suspended": sum(c["suspended"] for c in deck_topics.values()),
@@ -80,8 +88,9 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
         "flagged": sorted(cid for cid in deck_ids | set(session.drill_ids) if session.is_flagged(cid)),
         "edited_since_review": sorted(
             cid for cid in deck_ids if session._states.get(cid) and session._states[cid].content_hash
-            and session._states[cid].content_hash != session.deck.cards[cid].content_hash),
+            and session._states[cid].content_hash != session.deck.content_hash(cid)),
         "exams": exams,
+        "mistakes": mistakes_json(session.store.drill_attempts(), now=now),  # top mistakes, keys only
         "fsrs": {
             "desired_retention": session.settings.desired_retention,
             "parameters": "fitted" if session.store.get_meta("fsrs_parameters") else "default",
@@ -92,10 +101,13 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30) -> 
 def retention_by_topic(session: "StudySession") -> dict[str, float | None]:
     """Share of review-phase answers that were not Again, per topic (None before any review)."""
     out: dict[str, float | None] = {}
+    session._sync()  # the states up to date with the log
+    states = session._states
     for topic in session.deck.topics:
         passed = answered = 0
-        for card in session.deck.cards_in(topic.topic):
-            for _, before, rating in session.state(card.id).history:
+        for card_id in session.deck.ids_in(topic.topic):
+            st = states.get(card_id)  # a card never answered has no history
+            for _, before, rating in st.history if st else ():
                 if before == "review":
                     answered += 1
                     passed += rating != 1
@@ -125,28 +137,6 @@ class ExamCard(NamedTuple):
     q: str  # the front: a cloze item shows its blank
     a: str
     card: "Card"
-
-
-def pick_exam_cards(session: "StudySession", count: int, seed: int) -> list[ExamCard]:
-    """`count` cards taken round-robin across topics; one item per cloze note (no sibling
-    deletion gives another away)."""
-    import random
-
-    rng = random.Random(seed)
-    by_topic = [session.deck.cards_in(t.topic) for t in session.deck.topics]
-    for cards in by_topic:
-        rng.shuffle(cards)
-    picked: list[ExamCard] = []
-    notes: set[str] = set()
-    while len(picked) < count and any(by_topic):
-        for topic, cards in zip(session.deck.topics, by_topic):
-            while cards and len(picked) < count:
-                card = cards.pop()
-                if card.note_id not in notes:
-                    notes.add(card.note_id)
-                    picked.append(ExamCard(card.id, topic.topic, card.front(), card.back(), card))
-                    break
-    return picked
 
 
 def exam_tally(answers: Iterable[tuple[str, float | None]]) -> dict[str, tuple[float, int]]:

@@ -40,7 +40,7 @@ import os
 import sqlite3
 import threading
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -190,6 +190,7 @@ class DrillAttempt:
     typed: str | None
     duration_ms: int | None
     review_id: int | None
+    mistakes: tuple[str, ...] = ()  # rule keys of the diagnosed mistake(s) of a wrong answer
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,8 @@ class ExamResult:
     minutes: float | None
     questions: int
     topics: dict[str, tuple[float, int]]  # topic -> (correct, total); essays give partial credit
+    forecast: float | None = None  # the score share predicted before the exam began
+    topic_forecasts: dict[str, float] = field(default_factory=dict)  # topic -> predicted share
 
     @property
     def correct(self) -> float:
@@ -447,10 +450,13 @@ class Store:
                 self._insert_drill(cur, at=at, review_id=rid, **drill)
         return rid
 
-    def reviews(self, card_id: str | None = None, after_id: int = 0) -> list[ReviewRow]:
-        """Review rows, oldest first (all, one card's, or those after `after_id`)."""
+    def reviews(self, card_id: str | None = None, after_id: int = 0, since: datetime | None = None) -> list[ReviewRow]:
+        """Review rows, oldest first (all, one card's, those after `after_id`, or given `since`)."""
         sql = "SELECT id, card_id, rating, reviewed_at, duration_ms, content_hash, typed, correct FROM review WHERE id > ?"
         args: list[Any] = [after_id]
+        if since is not None:
+            sql += " AND reviewed_at >= ?"
+            args.append(to_ms(since))
         if card_id is not None:
             sql += " AND card_id = ?"
             args.append(card_id)
@@ -464,11 +470,13 @@ class Store:
             return self._conn.execute(
                 "SELECT card_id, rating, reviewed_at, content_hash FROM review ORDER BY id").fetchall()
 
-    def log_signature(self) -> tuple[int, int, int, int]:
-        """(last review id, review count, last mark id, mark count): changes on any write."""
-        r = self._query("SELECT coalesce(max(id), 0), count(*) FROM review")[0]
-        m = self._query("SELECT coalesce(max(id), 0), count(*) FROM mark")[0]
-        return (r[0], r[1], m[0], m[1])
+    def log_signature(self) -> tuple[int, int, int]:
+        """(last review id, log rows deleted by undo, last mark id): changes on any write to the
+        review log or the marks. Cheap at any size: ids only grow (AUTOINCREMENT), and every
+        deletion counts itself in `log_deletions` in its own transaction."""
+        r = self._query("SELECT (SELECT coalesce(max(id), 0) FROM review), "
+                        "(SELECT coalesce(max(n), 0) FROM log_deletions), (SELECT coalesce(max(id), 0) FROM mark)")[0]
+        return (r[0], r[1], r[2])
 
     def delete_review(self, review_id: int) -> ReviewRow | None:
         """Remove one review (and the marks / drill attempt it wrote); returns it, or None."""
@@ -480,6 +488,7 @@ class Store:
             if row is None:
                 return None
             cur.execute("DELETE FROM review WHERE id = ?", (review_id,))
+            _count_deletion(cur)
         return ReviewRow(row[0], row[1], row[2], from_ms(row[3]), row[4], row[5], row[6], None if row[7] is None else bool(row[7]))
 
     def review_count(self) -> int:
@@ -499,10 +508,13 @@ class Store:
             if r is None:
                 return None
             cur.execute("DELETE FROM mark WHERE id = ?", (mark_id,))
+            _count_deletion(cur)
         return MarkRow(r[0], r[1], r[2], from_ms(r[3]), None if r[4] is None else from_ms(r[4]), r[5], r[6])
 
-    def marks(self) -> list[MarkRow]:
-        rows = self._query("SELECT id, card_id, kind, at, until, reason, review_id FROM mark ORDER BY id")
+    def marks(self, after_id: int = 0) -> list[MarkRow]:
+        """Mark rows, oldest first (all, or those after `after_id`)."""
+        rows = self._query("SELECT id, card_id, kind, at, until, reason, review_id FROM mark WHERE id > ? ORDER BY id",
+                           (after_id,))
         return [MarkRow(r[0], r[1], r[2], from_ms(r[3]), None if r[4] is None else from_ms(r[4]), r[5], r[6]) for r in rows]
 
     @staticmethod
@@ -518,53 +530,71 @@ class Store:
     # --- drills ------------------------------------------------------------------------------
 
     def add_drill_attempt(self, family: str, level: int, correct: bool, *, at: datetime, seed: int | None = None,
-                          typed: str | None = None, duration_ms: int | None = None) -> int:
+                          typed: str | None = None, duration_ms: int | None = None,
+                          mistakes: Iterable[str] = ()) -> int:
         with self._write() as cur:
             return self._insert_drill(cur, at=at, family=family, level=level, correct=correct, seed=seed,
-                                      typed=typed, duration_ms=duration_ms, review_id=None)
+                                      typed=typed, duration_ms=duration_ms, review_id=None, mistakes=mistakes)
 
     @staticmethod
-    def _insert_drill(cur, *, at, family, level, correct, seed=None, typed=None, duration_ms=None, review_id=None) -> int:
+    def _insert_drill(cur, *, at, family, level, correct, seed=None, typed=None, duration_ms=None, review_id=None,
+                      mistakes: Iterable[str] = ()) -> int:
+        mistakes = tuple(mistakes)
+        keys = ",".join(mistakes) or None
+        if any(not k or "," in k for k in mistakes):
+            raise ValueError(f"mistake keys must be non-empty and free of commas: {list(mistakes)!r}")
         cur.execute(
-            "INSERT INTO drill_attempt (at, family, level, correct, seed, typed, duration_ms, review_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (to_ms(at), family, int(level), int(bool(correct)), seed, typed, duration_ms, review_id),
+            "INSERT INTO drill_attempt (at, family, level, correct, seed, typed, duration_ms, review_id, mistakes)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (to_ms(at), family, int(level), int(bool(correct)), seed, typed, duration_ms, review_id, keys),
         )
         return cur.lastrowid
 
     def drill_attempts(self) -> list[DrillAttempt]:
-        rows = self._query(
-            "SELECT id, at, family, level, correct, seed, typed, duration_ms, review_id FROM drill_attempt ORDER BY id")
-        return [DrillAttempt(r[0], from_ms(r[1]), r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8]) for r in rows]
+        rows = self._query("SELECT id, at, family, level, correct, seed, typed, duration_ms, review_id, mistakes"
+                           " FROM drill_attempt ORDER BY id")
+        return [DrillAttempt(r[0], from_ms(r[1]), r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8],
+                             tuple(r[9].split(",")) if r[9] else ()) for r in rows]
 
     # --- exams -------------------------------------------------------------------------------
 
     def add_exam(self, *, started_at: datetime, finished_at: datetime, topics: dict[str, tuple[int, int]],
-                 minutes: float | None = None) -> int:
-        """Save one exam's score report: topic -> (correct, total)."""
+                 minutes: float | None = None, forecast: float | None = None,
+                 topic_forecasts: dict[str, float] | None = None) -> int:
+        """Save one exam's score report: topic -> (correct, total), with the forecast made before
+        it began (overall and per topic: the predicted share of the credit)."""
+        topic_forecasts = topic_forecasts or {}
         for topic, (correct, total) in topics.items():
             if not 0 <= correct <= total:
                 raise ValueError(f"topic {topic!r}: correct must be between 0 and total")
+        for value in [forecast, *topic_forecasts.values()]:
+            if value is not None and not 0 <= value <= 1:
+                raise ValueError(f"a forecast is a share between 0 and 1, not {value!r}")
         with self._write() as cur:
             cur.execute(
-                "INSERT INTO exam (started_at, finished_at, minutes, questions) VALUES (?, ?, ?, ?)",
-                (to_ms(started_at), to_ms(finished_at), minutes, sum(t for _, t in topics.values())),
+                "INSERT INTO exam (started_at, finished_at, minutes, questions, forecast) VALUES (?, ?, ?, ?, ?)",
+                (to_ms(started_at), to_ms(finished_at), minutes, sum(t for _, t in topics.values()), forecast),
             )
             exam_id = cur.lastrowid
             cur.executemany(
-                "INSERT INTO exam_topic (exam_id, topic, correct, total) VALUES (?, ?, ?, ?)",
+                "INSERT INTO exam_topic (exam_id, topic, correct, total, forecast) VALUES (?, ?, ?, ?, ?)",
                 # partial credit (essays: ticked/total) is a REAL in the INTEGER column; SQLite keeps it
-                [(exam_id, t, c if isinstance(c, int) else float(c), int(n)) for t, (c, n) in topics.items()],
+                [(exam_id, t, c if isinstance(c, int) else float(c), int(n), topic_forecasts.get(t))
+                 for t, (c, n) in topics.items()],
             )
         return exam_id
 
     def exams(self) -> list[ExamResult]:
-        rows = self._query("SELECT id, started_at, finished_at, minutes, questions FROM exam ORDER BY id")
-        parts = self._query("SELECT exam_id, topic, correct, total FROM exam_topic ORDER BY rowid")
+        rows = self._query("SELECT id, started_at, finished_at, minutes, questions, forecast FROM exam ORDER BY id")
+        parts = self._query("SELECT exam_id, topic, correct, total, forecast FROM exam_topic ORDER BY rowid")
         by_exam: dict[int, dict[str, tuple[int, int]]] = {}
-        for exam_id, topic, correct, total in parts:
+        forecasts: dict[int, dict[str, float]] = {}
+        for exam_id, topic, correct, total, forecast in parts:
             by_exam.setdefault(exam_id, {})[topic] = (correct, total)
-        return [ExamResult(r[0], from_ms(r[1]), from_ms(r[2]), r[3], r[4], by_exam.get(r[0], {})) for r in rows]
+            if forecast is not None:
+                forecasts.setdefault(exam_id, {})[topic] = forecast
+        return [ExamResult(r[0], from_ms(r[1]), from_ms(r[2]), r[3], r[4], by_exam.get(r[0], {}), r[5],
+                           forecasts.get(r[0], {})) for r in rows]
 
     # --- meta --------------------------------------------------------------------------------
 
@@ -620,6 +650,12 @@ class _Tx:
                 raise write_error(store.path, exc) from None
         finally:
             store._lock.release()
+
+
+def _count_deletion(cur: sqlite3.Cursor) -> None:
+    """Every deletion from the log bumps `log_deletions` (see Store.log_signature): without it a
+    reader could not see that a row other than the newest went away."""
+    cur.execute("UPDATE log_deletions SET n = n + 1 WHERE id = 1")
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

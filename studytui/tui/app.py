@@ -137,9 +137,20 @@ class StudyApp(App[None]):
         yield SystemCommand("Browse cards", "Suspended, buried, flagged and leech cards: unsuspend, unbury, unflag",
                             lambda: self.open_screen("browser"))
         yield SystemCommand("Search cards", "Find a card by its question or answer", self.action_search)
+        yield SystemCommand("Exam date", "Set or clear your exam date: a daily plan and the exam-day forecast on home",
+                            self.action_exam_date)
         yield SystemCommand("Help", "Every key of this screen", self.action_help)
         yield SystemCommand("Light / dark", "Switch between the light and dark theme", self.action_toggle_dark)
         yield from super().get_system_commands(screen)
+
+    def action_exam_date(self) -> None:
+        self.run_worker(self._ask_exam_date(), group="exam-date")
+
+    async def _ask_exam_date(self) -> None:
+        from studytui.tui.screens.exam_date import ExamDateDialog
+
+        current = await self.backend.call(self.backend.exam_date)
+        self.push_screen(ExamDateDialog(current))
 
     def action_search(self) -> None:
         from textual.command import CommandPalette
@@ -177,7 +188,8 @@ def build_screen(name: str, **options: Any) -> Screen:
     if name == "drill":
         from studytui.tui.screens.drill import DrillScreen
 
-        return DrillScreen(kind=options.get("kind"), level=options.get("level"), seed=options.get("seed"))
+        return DrillScreen(kind=options.get("kind"), level=options.get("level"), seed=options.get("seed"),
+                           aim=options.get("aim", True))
     if name == "exam":
         from studytui.tui.screens.exam import ExamScreen
 

@@ -60,6 +60,7 @@ class HomeData:
     db_path: str = ""
     db_created: bool = False  # the database file was created by this run
     read_only: bool = False  # the database could not be opened for writing
+    exam: dict | None = None  # the exam report (studytui/study/exam_report.py); None without an exam date
 
     @property
     def empty(self) -> bool:
@@ -139,9 +140,11 @@ class Backend:
     # --- home --------------------------------------------------------------------------------
 
     def home_data(self) -> HomeData:
+        from studytui.study.stats import compute_stats
+
         s = self.session()
         now = self.now()
-        stats = s.stats(now=now)
+        stats = compute_stats(s, now=now, exam_trend_days=0)  # home shows no trend: no log replay
         counts = stats["topics"]
         retention = self.retention_by_topic()
         budget = stats["new_today"]
@@ -155,7 +158,7 @@ class Backend:
         problems = [str(p) for p in s.problems] + ([s.settings_problem] if s.settings_problem else [])
         return HomeData(rows, stats["due"], budget["available"], stats["learned"], stats["reviews_today"],
                         stats["retention"], problems, budget["studied"], budget["limit"],
-                        stats["db"], s.store.created, read_only=s.store.read_only)
+                        stats["db"], s.store.created, read_only=s.store.read_only, exam=stats.get("exam"))
 
     def retention_by_topic(self) -> dict[str, float | None]:
         from studytui.study.stats import retention_by_topic
@@ -231,6 +234,20 @@ class Backend:
     def save_theme(self, name: str) -> None:
         self.session().store.set_meta(THEME_KEY, name)
 
+    def exam_date(self):
+        from studytui.study.readiness import load_exam_date
+
+        return load_exam_date(self.session().store)
+
+    def set_exam_date(self, text: str):
+        """Save the exam date typed in the TUI ("none" clears it); StudytuiError says what is wrong."""
+        from studytui.study import readiness
+
+        s = self.session()
+        day = readiness.parse_exam_date(text, today=readiness.study_day(s, self.now()))
+        readiness.save_exam_date(s.store, day)
+        return day
+
     # --- browser -----------------------------------------------------------------------------
 
     def topic_list(self) -> list[tuple[str, str]]:
@@ -265,6 +282,10 @@ class Backend:
         data["retention_by_topic"] = self.retention_by_topic()
         data["topic_titles"] = {t.topic: t.title for t in self.session().deck.topics}
         data["forecast"] = self.due_forecast()
+        from studytui.drills.diagnose import label
+
+        for row in data["mistakes"]:
+            row["label"] = label(row["key"])
         return data
 
     def due_forecast(self, days: int = 14) -> list[int]:
@@ -274,19 +295,47 @@ class Backend:
 
     # --- exam --------------------------------------------------------------------------------
 
-    def exam_cards(self, count: int, seed: int) -> list[tuple[str, str, str, str]]:
-        from studytui.study.stats import pick_exam_cards
+    def exam_cards(self, count: int, seed: int):
+        """Card questions drawn toward the weakest topics, each with its predicted recall now."""
+        from studytui.study.exam_questions import weakest_first_cards
 
-        return pick_exam_cards(self.session(), count, seed)
+        return weakest_first_cards(self.session(), count, seed, now=self.now())
 
-    def record_exam(self, started_at: datetime, topics: dict[str, tuple[int, int]], minutes: float | None) -> int:
+    def drill_attempts(self):
+        return self.session().store.drill_attempts()
+
+    def record_exam(self, started_at: datetime, topics: dict[str, tuple[int, int]], minutes: float | None,
+                    forecast: float | None = None, topic_forecasts: dict[str, float] | None = None) -> int:
+        """Save the exam's score, with the forecast made before it began."""
         return self.session().record_exam(started_at=started_at, finished_at=self.now(), topics=topics,
-                                          minutes=minutes)
+                                          minutes=minutes, forecast=forecast, topic_forecasts=topic_forecasts)
+
+    def log_exam_drills(self, drills: list[dict]) -> None:
+        """An exam's drill answers as drill attempts that leave the schedule alone (their
+        mistakes aim later drills)."""
+        s = self.session()
+        for d in drills:
+            s.record_drill(d["family"], d["level"], d["correct"], typed=d["typed"], seed=d["seed"], now=self.now(),
+                           schedule=False, mistakes=d["mistakes"])
 
     # --- drills ------------------------------------------------------------------------------
 
-    def record_drill(self, family: str, level: int, correct: bool, typed: str, seed: int | None):
-        return self.session().record_drill(family, level, correct, typed=typed, seed=seed, now=self.now())
+    def record_drill(self, family: str, level: int, correct: bool, typed: str, seed: int | None,
+                     mistakes: tuple[str, ...] = ()):
+        return self.session().record_drill(family, level, correct, typed=typed, seed=seed, now=self.now(),
+                                           mistakes=mistakes)
+
+    def drill_aim(self) -> dict[str, float]:
+        """The recurring mistakes drills aim at now (key -> weight; empty: the usual mix)."""
+        from studytui.study.mistakes import aim_weights, mistake_profile
+
+        return aim_weights(mistake_profile(self.session().store.drill_attempts()))
+
+    def aimed_problem(self, kind: str, level: int, seed: int, index: int, aim: bool = True):
+        """Drill problem `index`, aimed at the student's recurring mistakes unless `aim` is False."""
+        from studytui.drills.generate import aimed_problem
+
+        return aimed_problem(kind, level, seed, index, self.drill_aim() if aim else None)
 
     # --- demos -------------------------------------------------------------------------------
 

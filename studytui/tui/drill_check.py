@@ -16,6 +16,7 @@ class Feedback:
     expected: str
     solution: list[str] = field(default_factory=list)
     diagnosis: str | None = None
+    mistakes: tuple[str, ...] = ()  # the diagnosis' stable keys (logged with the attempt)
     note: str = ""
     error: str | None = None  # why the text could not be read as an answer
 
@@ -29,4 +30,4 @@ def check(problem: Any, text: str) -> Feedback:
 
     result = check_answer(problem, text)
     return Feedback(correct=result.correct, expected=result.expected, solution=list(result.solution),
-                    diagnosis=result.diagnosis, note=result.note, error=result.error)
+                    diagnosis=result.diagnosis, mistakes=result.mistakes, note=result.note, error=result.error)

@@ -16,7 +16,7 @@ from studytui.paths import DEMOS_DIR, PROJECT_ROOT
 CORE_DEMOS = ["onecycle", "lr_finder", "cnn_cifar10", "resnet", "run_experiments"]
 
 
-def run(args: list[str], env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+def run(args: list[str], env: dict | None = None, timeout: int = 1200) -> subprocess.CompletedProcess:
     """Run a demo; on timeout its whole process group is killed (nothing keeps training)."""
     # one torch thread: on a shared 2-core machine two threads per demo oversubscribe the cores
     full_env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", **(env or {})}
@@ -155,17 +155,6 @@ def test_resnet_bad_override_is_one_line():
     proc = run([sys.executable, str(DEMOS_DIR / "resnet.py"), "--tiny", "--set", "mixup=0.2"])
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith("error: --set: unknown recipe key(s) mixup")
-
-
-def test_run_experiments_table(tmp_path):
-    proc = demo("run_experiments", "--tiny", "--configs", "resnet18_baseline", "preact_resnet18",
-                "--epochs", "1", "--out", str(tmp_path))
-    table = (tmp_path / "results.md").read_text().splitlines()
-    assert table[0].startswith("| config | recipe | model | techniques")
-    assert "baseline" in table[2] and "preact" in table[3] and "pre-activation" in table[3]
-    assert (tmp_path / "results.csv").read_text().count("\n") == 3
-    assert (tmp_path / "compare.png").is_file() and (tmp_path / "accuracy.png").is_file()
-    assert "best=" in result_line(proc.stdout, "run_experiments")
 
 
 def test_demo_command_lists_and_runs(tmp_path):

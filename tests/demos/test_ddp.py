@@ -27,7 +27,7 @@ def torchrun(*args: str):
     cmd = [torchrun_bin] if torchrun_bin else [sys.executable, "-m", "torch.distributed.run"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "CUDA_VISIBLE_DEVICES": ""}
     proc = run_group([*cmd, "--standalone", "--nproc_per_node=2", str(DEMOS_DIR / "resnet.py"), *COMMON, *args],
-                     timeout=600, cwd=PROJECT_ROOT, env=env)
+                     timeout=1200, cwd=PROJECT_ROOT, env=env)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     return proc
 

@@ -88,9 +88,12 @@ def test_baseline_schedules():
             sched.step()
         return out
 
-    assert set(run("constant")) == {0.1}
+    # like for like: constant and step share cosine-warmup's 20-step ramp to the same peak
+    constant = run("constant")
+    assert constant[0] == pytest.approx(0.05) and constant[19] == pytest.approx(1.0) and set(constant[19:]) == {1.0}
     step = run("step")
-    assert step[0] == pytest.approx(0.1) and step[60] == pytest.approx(0.01) and step[90] == pytest.approx(0.001)
+    assert step[:20] == constant[:20]
+    assert step[40] == pytest.approx(1.0) and step[60] == pytest.approx(0.1) and step[90] == pytest.approx(0.01)
     cos = run("cosine-warmup")
     assert cos[0] == pytest.approx(0.05) and max(cos) == pytest.approx(1.0) and cos[-1] < 0.01
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from studytui.study.deck import ImportedTopic, load_deck
+from studytui.study.deck import load_deck
 
 GOOD = """\
 topic: t
@@ -167,7 +167,8 @@ def test_imported_topics_need_no_demo_and_load_from_extra_dirs(tmp_path, deck_di
     deck, problems = load_deck(cards, extra_dirs=[imported], demos_dir=demos)
     assert problems == []
     assert deck.topic_of["mine-1"] == "mine"
-    assert isinstance(deck.topic("mine"), ImportedTopic)
+    assert deck.topic("mine").imported and deck.topic("mine").source == ["notes.md"]
+    assert not deck.topic("beta").imported
     assert [c.id for c in deck.cards_in("beta")] == ["beta-0", "beta-1"]
 
 

@@ -90,3 +90,55 @@ def test_cache_off_and_unwritable_cache_dir_still_load(project, monkeypatch, tmp
     blocker.write_text("")
     monkeypatch.setenv("STUDYTUI_CACHE_DIR", str(blocker))
     assert "c1" in load_deck(project)[0].cards
+
+
+CLOZE_TOPIC = """\
+topic: t3
+title: Topic 3
+demo: d.py
+cards:
+  - id: z1
+    type: cloze
+    q: "{{c1::Stride}} shrinks the map and {{c2::padding}} keeps it."
+    a: Extra words.
+  - id: z2
+    q: Plain question?
+    a: Plain answer.
+"""
+
+
+def test_a_cached_start_builds_no_card_until_one_is_asked_for(project, monkeypatch):
+    from studytui.study.deck import Card
+
+    (project / "c.yaml").write_text(CLOZE_TOPIC)
+    parsed_deck, _ = load_deck(project)
+    built: list[bytes] = []
+    real = Card.model_validate_json.__func__
+
+    def counting(cls, data, *args, **kwargs):
+        built.append(bytes(data))
+        return real(cls, data, *args, **kwargs)
+
+    monkeypatch.setattr(Card, "model_validate_json", classmethod(counting))
+    parsed = parse_counter(monkeypatch)
+    deck, problems = load_deck(project)
+    assert parsed == [] and problems == [] and built == []
+    assert list(deck.cards) == list(parsed_deck.cards) == ["c1", "z1", "z1#c2", "z2"]
+    assert deck.topic_of == parsed_deck.topic_of and deck.ids_in("t3") == ["z1", "z1#c2", "z2"]
+    # content hashes (for "edited since last answered") come without building the cards
+    assert [deck.content_hash(c) for c in deck.cards] == [parsed_deck.cards[c].content_hash for c in deck.cards]
+    assert built == []
+    assert deck.cards["z1#c2"] == parsed_deck.cards["z1#c2"] and deck.cards["z1#c2"].cloze_number == 2
+    assert len(built) == 1  # one note validated from its own line, both of its items built
+    assert deck.cards["z1"].front() == parsed_deck.cards["z1"].front() and len(built) == 1
+    assert deck.topic("t3").cards == parsed_deck.topic("t3").cards
+
+
+def test_a_cache_entry_whose_cards_do_not_match_its_checksum_is_a_miss(project, monkeypatch):
+    load_deck(project)
+    (entry,) = (Path(os.environ["STUDYTUI_CACHE_DIR"]) / "deck").glob("*.json")
+    raw = entry.read_bytes()
+    entry.write_bytes(raw.replace(b"pooling", b"pulling"))  # same length: only the CRC can tell
+    parsed = parse_counter(monkeypatch)
+    deck, _ = load_deck(project)
+    assert parsed == [project / "a.yaml"] and deck.cards["c1"].q == "What is pooling?"

@@ -214,7 +214,7 @@ def test_exam_record(session):
     eid = session.record_exam(started_at=T0, finished_at=T0 + 20 * MIN, minutes=20, topics={"alpha": (2, 3)})
     assert session.stats(now=T0)["exams"] == [{
         "id": eid, "finished_at": (T0 + 20 * MIN).isoformat(), "correct": 2, "total": 3,
-        "score": 0.6667, "topics": {"alpha": {"correct": 2, "total": 3}}}]
+        "score": 0.6667, "forecast": None, "topics": {"alpha": {"correct": 2, "total": 3, "forecast": None}}}]
 
 
 def test_settings_are_stored_and_validated(session):

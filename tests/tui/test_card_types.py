@@ -115,8 +115,8 @@ async def test_exam_essay_earns_partial_credit_in_the_report(typed, workdir):
         assert "Score 7.5/8" in report
         assert "tx-residual-essay: 2 of 4 rubric points = 50% credit" in report
         table = exam.query_one("#report-table", DataTable)
-        # lowest score first: title, correct, wrong (the essay not fully right), unanswered
-        assert table.get_row_at(0)[:4] == ["Card types", "3.5", "1", "0"]
+        # lowest score first: title, credit, right, partial (the essay: half its points, not wrong), wrong, unanswered
+        assert table.get_row_at(0)[:6] == ["Card types", "3.5/4", "3", "1", "0", "0"]
     with sqlite3.connect(workdir / "study.db") as conn:
         saved = dict(conn.execute("SELECT topic, correct FROM exam_topic").fetchall())
     assert saved["card-types"] == 3.5

@@ -211,7 +211,7 @@ async def test_exam_report_uses_titles_and_separates_wrong_from_unanswered(make)
         titles = {r[0] for r in rows}
         assert titles <= {"Convolution basics", "Residual networks"} | {t for t in titles if t.startswith("Drill: ")}
         assert not any(t in ("conv-basics", "resnet-ideas") for t in titles)  # titles, not topic ids
-        assert sum(int(r[2]) for r in rows) == 1 and sum(int(r[3]) for r in rows) == 3  # wrong, unanswered
+        assert sum(int(r[4]) for r in rows) == 1 and sum(int(r[5]) for r in rows) == 3  # wrong, unanswered
         missed = _text(app, "#report-missed")
         assert "To study again (4)" in missed and "Q1 wrong" in missed and missed.count("unanswered") == 3
 

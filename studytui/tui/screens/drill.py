@@ -2,8 +2,10 @@
 
 Feedback shows correct/incorrect, the expected answer, the diagnosis of a wrong answer, the
 worked solution and a torch snippet; `v` builds the real torch layers in a worker thread and
-compares them with the calculator. Each answer is recorded through the store as the generative
-card drill:<family>:<level> (correct -> Good, wrong -> Again) plus a drill attempt.
+compares them with the calculator. Problems are aimed at the student's recurring mistakes
+(studytui.drills.generate.aimed_problem; the status line says so). Each answer is recorded
+through the store as the generative card drill:<family>:<level> (correct -> Good, wrong ->
+Again) plus a drill attempt with the keys of its diagnosed mistake.
 
 The drills package (and sympy behind the answer checker) is imported when this screen opens.
 """
@@ -51,8 +53,10 @@ class DrillScreen(Screen):
         Binding("q", "back", "Back"),
     ]
 
-    def __init__(self, kind: str | None = None, level: int | None = None, seed: int | None = None):
+    def __init__(self, kind: str | None = None, level: int | None = None, seed: int | None = None,
+                 aim: bool = True):
         super().__init__(id="drill")
+        self.aim = aim  # aim problems at the recurring mistakes in the drill log
         self.kind = kind if kind in KINDS else "mixed"
         self.level = level if level in (1, 2, 3) else 1
         self.seed = seed
@@ -88,7 +92,8 @@ class DrillScreen(Screen):
     async def _new_problem(self) -> None:
         prompt = self.query_one("#drill-prompt", Static)
         try:
-            problem = await self.app.backend.call(_generate, self.kind, self.level, self.seed, self.index)
+            backend = self.app.backend
+            problem = await backend.call(backend.aimed_problem, self.kind, self.level, self.seed, self.index, self.aim)
         except ImportError as exc:
             prompt.update(Text.assemble(("Drills are not available in this build", "b red"), f" ({clean(str(exc))})."))
             return
@@ -111,7 +116,8 @@ class DrillScreen(Screen):
     def _status(self) -> None:
         score = f"{self.right}/{self.total} correct" if self.total else "no answers yet"
         self.query_one("#drill-status", Static).update(
-            f"problem {self.index + 1}   {score}   seed {self.seed}")
+            f"problem {self.index + 1}   {score}   seed {self.seed}"
+            + ("   aimed at your recurring mistakes" if self.problem is not None and self.problem.aimed else ""))
 
     @on(Input.Submitted, "#drill-answer")
     async def _submitted(self, event: Input.Submitted) -> None:
@@ -135,7 +141,8 @@ class DrillScreen(Screen):
             return
         self.checked = True
         try:
-            await backend.call(backend.record_drill, problem.family, problem.level, feedback.correct, text, problem.seed)
+            await backend.call(backend.record_drill, problem.family, problem.level, feedback.correct, text, problem.seed,
+                               feedback.mistakes)
         except StudytuiError as exc:
             self.notify(clean(f"Not saved: {exc}"), severity="error", markup=False)
         self.total += 1
@@ -249,12 +256,6 @@ class DrillScreen(Screen):
 
     def on_descendant_blur(self) -> None:
         self.refresh_bindings()
-
-
-def _generate(kind: str, level: int, seed: int, index: int):
-    from studytui.drills.generate import problem
-
-    return problem(kind, level, seed, index)
 
 
 def _escape(text: str) -> str:

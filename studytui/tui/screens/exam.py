@@ -2,12 +2,20 @@
 (auto-graded: type the answer, enter), with a score report per topic at the end, saved to the
 store (and listed on the stats screen). Exam answers do not touch the review schedule.
 Essay cards are graded by their rubric: reveal, tick the points made, enter; they earn partial
-credit (ticked/total). Cloze cards show their blank.
+credit (ticked/total), and the report counts them as partial, not wrong. Cloze cards show their blank.
+
+Card questions come preferentially from the weakest topics, drill questions are aimed at the
+student's recurring mistakes (studytui.study.exam_questions, studytui.drills.generate). Before
+the first question the exam forecasts its score (each card's recall, each drill family's recent
+accuracy); the report sets that forecast beside the score, overall and per topic, and it is saved
+with the exam. Drill answers are also logged as drill attempts (schedule untouched), so their
+mistakes count.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +36,7 @@ from studytui.tui.widgets.format import duration, percent
 from studytui.tui.widgets.layer_table import LayerTable
 
 DRILL_LEVEL = 2
+OUTCOMES = ("right", "partial", "wrong", "unanswered")  # the report's count columns
 
 
 @dataclass
@@ -37,6 +46,9 @@ class Question:
     problem: Any = None
     correct: bool | None = None  # None: not answered
     points: tuple[int, int] | None = None  # an essay's (ticked, total) rubric points
+    forecast: float = 0.0  # the predicted credit, made before the exam began
+    typed: str = ""  # a drill's answer as typed
+    mistakes: tuple[str, ...] = ()  # a wrong drill answer's diagnosed mistake keys
 
     @property
     def essay(self) -> bool:
@@ -48,6 +60,14 @@ class Question:
         if self.points is not None:
             return self.points[0] / self.points[1]
         return None if self.correct is None else float(self.correct)
+
+    @property
+    def outcome(self) -> str:
+        """"right", "partial" (an essay with some rubric points), "wrong" or "unanswered"."""
+        score = self.score
+        if score is None:
+            return "unanswered"
+        return "right" if score >= 1 else "partial" if score > 0 else "wrong"
 
 
 class ExamScreen(Screen):
@@ -210,7 +230,7 @@ class ExamScreen(Screen):
         if feedback.unreadable:
             self.notify(f"Could not read that as an answer ({feedback.error}); try again.", severity="warning")
             return
-        q.correct = feedback.correct
+        q.correct, q.typed, q.mistakes = feedback.correct, event.value.strip(), feedback.mistakes
         self.query_one("#exam-table", LayerTable).show(q.problem, revealed=True, correct=q.correct)
         verdict = "[b green]✔ correct[/b green]" if q.correct else f"[b red]✘ incorrect[/b red]  expected {feedback.expected}"
         self.query_one("#exam-result", Static).update(f"{verdict}    enter: next question")
@@ -232,20 +252,29 @@ class ExamScreen(Screen):
         if self.done or self.started is None:
             return
         self.done = True
+        from rich.markup import escape
+
+        from studytui.study.exam_questions import exam_forecast
         from studytui.study.stats import credit, exam_tally
+        from studytui.textsafe import clean
 
         topics = exam_tally((q.topic, q.score) for q in self.questions)  # unanswered: 0
+        forecast, topic_forecasts = exam_forecast((q.topic, q.forecast) for q in self.questions)
         backend = self.app.backend
         titles = await backend.call(_topic_titles, backend, self.questions)
+        saved = ""
+        drills = [dict(family=q.problem.family, level=q.problem.level, correct=q.correct, typed=q.typed,
+                       seed=q.problem.seed, mistakes=q.mistakes)
+                  for q in self.questions if q.problem is not None and q.correct is not None]
         try:
-            await backend.call(backend.record_exam, self.started, topics, self.minutes)
+            await backend.call(backend.record_exam, self.started, topics, self.minutes, forecast, topic_forecasts)
             saved = "Saved; see it on the stats screen (s on the home screen)."
-        except StudytuiError as exc:
-            from rich.markup import escape
-
-            from studytui.textsafe import clean
-
-            saved = f"[b red]Not saved:[/b red] {escape(clean(str(exc)))}"  # it may quote a path
+            await backend.call(backend.log_exam_drills, drills)
+        except StudytuiError as exc:  # the message may quote a path
+            if saved:
+                saved += f"\n[b red]Its drill answers were not logged:[/b red] {escape(clean(str(exc)))}"
+            else:
+                saved = f"[b red]Not saved:[/b red] {escape(clean(str(exc)))}"
         right = credit(sum(c for c, _ in topics.values()))
         total = sum(n for _, n in topics.values())
         answered = sum(q.correct is not None for q in self.questions)
@@ -257,14 +286,14 @@ class ExamScreen(Screen):
         self.query_one("#exam-clock", Static).update(f"time used {duration(spent)}")
         self.query_one("#report-text", Static).update(
             f"[b]Score {right}/{total} ({percent(right / total if total else None)})[/b]   "
-            f"answered {answered} of {total}\n{saved}\n{_essay_lines(self.questions)}")
+            f"forecast before the exam [b]{percent(forecast)}[/b]   answered {answered} of {total}\n"
+            f"{saved}\n{_essay_lines(self.questions)}")
         table = self.query_one("#report-table", DataTable)
-        table.add_columns("Topic", "Correct", "Wrong", "Unanswered", "Score")
+        table.add_columns("Topic", "Credit", "Right", "Partial", "Wrong", "Unanswered", "Score", "Forecast")
         for topic, (c, n) in sorted(topics.items(), key=lambda kv: kv[1][0] / kv[1][1]):
-            asked = [q for q in self.questions if q.topic == topic]
-            wrong = sum(q.correct is False for q in asked)
-            unanswered = sum(q.correct is None for q in asked)
-            table.add_row(fit(titles[topic], 40), str(c), str(wrong), str(unanswered), percent(c / n))
+            outcomes = Counter(q.outcome for q in self.questions if q.topic == topic)
+            table.add_row(fit(titles[topic], 32), f"{c}/{n}", *(str(outcomes[o]) for o in OUTCOMES),
+                          percent(c / n), percent(topic_forecasts.get(topic)))
         self.query_one("#report-missed", Static).update(self._missed_lines(titles))
         self.query_one("#exam-report").display = True
         table.focus()
@@ -272,12 +301,12 @@ class ExamScreen(Screen):
 
     def _missed_lines(self, titles: dict[str, str]) -> str:
         """The questions to study again: wrong ones, then unanswered ones (as plain text lines)."""
-        missed = [(i, q) for i, q in enumerate(self.questions, 1) if not q.correct]
+        missed = [(i, q) for i, q in enumerate(self.questions, 1) if q.outcome != "right"]
         if not missed:
             return "Nothing missed."
         lines = []
         for i, q in missed[: self.MISSED_SHOWN]:
-            what = "unanswered" if q.correct is None else "partial" if q.score else "wrong"
+            what = q.outcome
             text = q.card[2] if q.card else getattr(q.problem, "prompt", "drill")
             lines.append(f"  Q{i} {what:<10} {fit(titles[q.topic], 24)}: {fit(text, 60)}")
         more = len(missed) - self.MISSED_SHOWN
@@ -330,20 +359,27 @@ def _essay_lines(questions: list[Question]) -> str:
 
 
 def _build_exam(backend: Any, count: int, seed: int) -> list[Question]:
-    """About half cards (spread over topics) and half drills (mixed kinds), interleaved."""
+    """About half cards (weakest topics first) and half drills (mixed kinds, aimed at the
+    student's recurring mistakes), interleaved, each with its forecast."""
     drills: list[Question] = []
     try:
-        from studytui.drills.generate import problem
+        from studytui.drills.generate import aimed_problem
         have_drills = True
     except ImportError:  # drills not built: an all-card exam
         have_drills = False
     n_drills = count // 2 if have_drills else 0
-    cards = [Question(topic=c[1], card=c) for c in backend.exam_cards(count - n_drills, seed)]
+    cards = [Question(topic=c.card.topic, card=c.card, forecast=c.recall)
+             for c in backend.exam_cards(count - n_drills, seed)]
     if have_drills:  # a small deck: fill up with drills
         n_drills = count - len(cards)
+    from studytui.study.exam_questions import drill_forecast
+
+    attempts = backend.drill_attempts() if n_drills else []
+    aim = backend.drill_aim() if n_drills else {}
     for i in range(n_drills):
-        p = problem("mixed", DRILL_LEVEL, seed, i)
-        drills.append(Question(topic=f"drills/{p.family}", problem=p))
+        p = aimed_problem("mixed", DRILL_LEVEL, seed, i, aim)
+        drills.append(Question(topic=f"drills/{p.family}", problem=p,
+                               forecast=drill_forecast(attempts, p.family, p.level)))
     out: list[Question] = []
     while cards or drills:
         if cards:

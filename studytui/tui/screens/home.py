@@ -1,6 +1,9 @@
-"""Home: every topic with its due / new / learned counts and retention, and today's totals."""
+"""Home: every topic with its due / new / learned counts and retention, and today's totals; with
+an exam date (x), the days left, the exam-day forecast (overall and per topic) and today's plan."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,6 +17,7 @@ from rich.text import Text
 from studytui.errors import StudytuiError
 from studytui.textsafe import clean, clean_line
 from studytui.tui.backend import HomeData
+from studytui.tui.widgets.exam_readiness import exam_summary
 from studytui.tui.widgets.format import percent
 
 EMPTY_DECK = (
@@ -36,7 +40,8 @@ def _fit(text: str, width: int = TOPIC_WIDTH) -> str:
 class HomeScreen(Screen):
     """The topic list; enter reviews the highlighted topic, r reviews everything."""
 
-    HELP = "Pick a topic and press enter to review it, or r to review every due card."
+    HELP = ("Pick a topic and press enter to review it, or r to review every due card. Press x to set "
+            "your exam date: home then shows the recall predicted for that day and a daily plan.")
     BINDINGS = [
         Binding("r", "review_all", "Review"),
         Binding("d", "app.open('drill')", "Drill"),
@@ -45,6 +50,7 @@ class HomeScreen(Screen):
         Binding("m", "app.open('demos')", "Demos"),
         Binding("c", "app.open('browser')", "Cards"),
         Binding("slash", "app.search", "Search", show=False),  # listed in f1 help; the footer keeps f1 at 80 columns
+        Binding("x", "exam_date", "Exam date (plan and forecast)", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -56,12 +62,14 @@ class HomeScreen(Screen):
         yield Header()
         with Vertical(id="home-body"):
             yield Static("Loading your deck…", id="today")
+            yield Static("", id="exam-readiness")
             yield DataTable(id="topics", cursor_type="row", zebra_stripes=True)
             yield Static("", id="home-message")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#home-message").display = False
+        self.query_one("#exam-readiness").display = False
         table = self.query_one("#topics", DataTable)
         self.topic_width = max(24, min(TOPIC_WIDTH, self.app.size.width - 56))  # the numbers fit at 80 columns
         table.add_column("Topic", key="topic", width=self.topic_width)
@@ -102,9 +110,20 @@ class HomeScreen(Screen):
         table = self.query_one("#topics", DataTable)
         cursor = table.cursor_row
         table.clear()
+        exam = data.exam
+        self._show_exam(exam)
+        by_topic = exam["forecast"]["by_topic"] if exam else None
+        if (by_topic is not None) != ("exam" in table.columns):  # the forecast column only with an exam date
+            if by_topic is not None:
+                table.add_column("Exam day", key="exam")
+            else:
+                table.remove_column("exam")
         for row in data.rows:
-            table.add_row(Text(_fit(clean_line(row.title), self.topic_width)), str(row.due), str(row.new), str(row.learned),
-                          percent(row.retention), Text(clean_line(row.demo or "—").removesuffix(".py")), key=row.topic)
+            cells = [Text(_fit(clean_line(row.title), self.topic_width)), str(row.due), str(row.new), str(row.learned),
+                     percent(row.retention), Text(clean_line(row.demo or "—").removesuffix(".py"))]
+            if by_topic is not None:
+                cells.append(percent(by_topic.get(row.topic)))
+            table.add_row(*cells, key=row.topic)
         table.display = not data.empty
         if data.rows:
             table.move_cursor(row=min(cursor, len(data.rows) - 1))
@@ -122,6 +141,19 @@ class HomeScreen(Screen):
         if data.db_created and self.app.options.pop("announce_new_db", False):
             # said once, so a mistyped --db is noticed before any study goes into a new file
             self.notify(f"Created a new database at {clean_line(data.db_path)}", markup=False, timeout=10)
+
+    def _show_exam(self, exam: dict | None) -> None:
+        box = self.query_one("#exam-readiness", Static)
+        box.display = exam is not None
+        if exam is not None:
+            box.update(exam_summary(exam))
+
+    def action_exam_date(self) -> None:
+        from studytui.tui.screens.exam_date import ExamDateDialog
+
+        current = self.data.exam and self.data.exam["date"] if self.data else None
+        # home reloads when the box closes (on_screen_resume), showing the new plan
+        self.app.push_screen(ExamDateDialog(date.fromisoformat(current) if current else None))
 
     @on(DataTable.RowSelected, "#topics")
     def review_topic(self, event: DataTable.RowSelected) -> None:

@@ -1,5 +1,7 @@
-"""Stats: reviews per day (calendar heatmap), due forecast, retention per topic, drill accuracy
-per family and level, and exam history — plots drawn in the terminal by textual-plotext."""
+"""Stats: reviews per day (calendar heatmap), due forecast (with an exam date, the exam-day recall
+forecast and its trend above it), retention per topic, drill accuracy per family and level with
+the top drill mistakes and their trend, and exam history — plots drawn in the terminal by
+textual-plotext."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from studytui.errors import StudytuiError
+from studytui.tui.widgets.exam_readiness import exam_summary
 from studytui.tui.widgets.format import percent
 from studytui.words import fit
 from studytui.tui.widgets.heatmap import Heatmap
@@ -50,8 +53,10 @@ class StatsScreen(Screen):
             return
         await self._overview(self.data)
         await self._forecast(self.data)
+        await self._exam_readiness(self.data)
         await self._retention(self.data)
         await self._drills(self.data)
+        await self._mistakes(self.data)
         await self._exams(self.data)
 
     # --- tabs --------------------------------------------------------------------------------
@@ -83,6 +88,27 @@ class StatsScreen(Screen):
         step = max(1, -(-top // 5))  # whole cards on the axis: at most ~6 ticks
         plot.plt.yticks(list(range(0, top + step, step)))
         plot.plt.title("Cards due per day (next two weeks)")
+
+    async def _exam_readiness(self, d: dict) -> None:
+        """With an exam date: the forecast, today's plan and the forecast's trend, above the due forecast."""
+        exam = d.get("exam")
+        if not exam:
+            return
+        pane = self.query_one("#pane-forecast")
+        first = pane.children[0] if pane.children else None
+        widgets = [Static(exam_summary(exam), id="stats-exam")]
+        trend = exam["trend"]
+        if trend:
+            plot = _plot(id="exam-trend")
+            widgets.append(plot)
+        await pane.mount(*widgets, before=first)
+        if trend:
+            days = list(range(-len(trend) + 1, 1))
+            plot.plt.plot(days, [round(100 * p["forecast"], 1) for p in trend], marker="hd")
+            plot.plt.hline(100 * exam["target"])
+            plot.plt.ylim(0, 100)
+            plot.plt.xticks([days[0], days[len(days) // 2], 0], [trend[0]["day"][5:], trend[len(days) // 2]["day"][5:], "today"])
+            plot.plt.title(f"Recall predicted for {exam['date']} (%), as it stood each day")
 
     async def _retention(self, d: dict) -> None:
         pane = self.query_one("#pane-retention")
@@ -126,6 +152,15 @@ class StatsScreen(Screen):
                 cells.append(f"{c['correct']}/{c['attempts']}  {percent(c['accuracy'])}" if c else "—")
             table.add_row(f, *cells)
 
+    async def _mistakes(self, d: dict) -> None:
+        """Top mistakes, at the head of the drills tab: where the student keeps slipping."""
+        from studytui.tui.widgets.mistakes import TopMistakes
+
+        if not d["drills"]:
+            return  # the tab already says there are no drill answers yet
+        pane = self.query_one("#pane-drills")
+        await pane.mount(TopMistakes(d["mistakes"], id="top-mistakes"), before=0)
+
     async def _exams(self, d: dict) -> None:
         pane = self.query_one("#pane-exams")
         exams = d["exams"]
@@ -136,18 +171,21 @@ class StatsScreen(Screen):
             plot = _plot()
             await pane.mount(plot)
             numbers = list(range(1, len(exams) + 1))
-            plot.plt.plot(numbers, [round(100 * (e["score"] or 0)) for e in exams], marker="hd")
+            plot.plt.plot(numbers, [round(100 * (e["score"] or 0)) for e in exams], marker="hd", label="score")
+            forecast = [(n, round(100 * e["forecast"])) for n, e in zip(numbers, exams) if e.get("forecast") is not None]
+            if forecast:  # the forecast each exam made beforehand, to judge it by
+                plot.plt.plot([n for n, _ in forecast], [f for _, f in forecast], marker="dot", label="forecast")
             plot.plt.xticks(numbers)
             plot.plt.ylim(0, 100)
-            plot.plt.title("Exam score (%)")
+            plot.plt.title("Exam score vs its forecast (%)" if forecast else "Exam score (%)")
         table = DataTable(zebra_stripes=True, cursor_type="row")
         await pane.mount(table)
-        table.add_columns("#", "Finished", "Score", "Per topic")
+        table.add_columns("#", "Finished", "Score", "Forecast", "Per topic")
         for e in reversed(exams):
             titles = self.data.get("topic_titles", {})
             per_topic = "  ".join(f"{titles.get(t, t)} {v['correct']}/{v['total']}" for t, v in e["topics"].items())
             table.add_row(str(e["id"]), e["finished_at"][:16].replace("T", " "),
-                          f"{e['correct']}/{e['total']} {percent(e['score'])}", per_topic)
+                          f"{e['correct']}/{e['total']} {percent(e['score'])}", percent(e.get("forecast")), per_topic)
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -163,7 +201,7 @@ class StatsScreen(Screen):
         self.app.pop_screen()
 
 
-def _plot():
+def _plot(id: str | None = None):
     from textual_plotext import PlotextPlot  # imported when stats open, not at start-up
 
-    return PlotextPlot(classes="stats-plot")
+    return PlotextPlot(classes="stats-plot", id=id)
