@@ -1,8 +1,10 @@
-"""Suite-wide: the deck cache lives in a temporary folder, never in the user's cache dir;
-property tests draw the same examples on every run unless asked to explore."""
+"""Suite-wide: child processes run this checkout's code; the deck cache lives in a temporary
+folder, never in the user's cache dir; property tests draw the same examples on every run unless
+asked to explore."""
 
 import os
 import tempfile
+from pathlib import Path
 
 from hypothesis import settings
 
@@ -15,3 +17,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 _CACHE = tempfile.mkdtemp(prefix="studytui-test-cache-")
 os.environ.setdefault("STUDYTUI_CACHE_DIR", _CACHE)
+
+# A child started as `python some/script.py` would otherwise import whatever studytui the
+# interpreter has installed (another checkout, or a stale editable install), not this one.
+_ROOT = str(Path(__file__).resolve().parent.parent)
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)
