@@ -611,6 +611,18 @@ class Store:
         with self._write() as cur:
             cur.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
 
+    def get_blob(self, key: str) -> bytes | None:
+        """A binary meta value (set_blob), or None; a JSON value under `key` comes back as str."""
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_blob(self, key: str, value: bytes, *, drop: Iterable[str] = ()) -> None:
+        """Store raw bytes under `key` (get_meta sees no JSON there), removing the `drop` keys in
+        the same transaction."""
+        with self._write() as cur:
+            cur.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, bytes(value)))
+            cur.executemany("DELETE FROM meta WHERE key = ?", [(k,) for k in drop])
+
 
 class _Tx:
     """`with store._write() as cur:` one IMMEDIATE transaction, committed (and checkpointed) on a
