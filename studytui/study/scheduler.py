@@ -274,17 +274,22 @@ class StudySession:
 
     @classmethod
     def open(cls, db_path: str | Path | None = None, *, cards_dir: Path | None = None,
-             settings: Settings | None = None, with_imports: bool = True) -> "StudySession":
+             settings: Settings | None = None, with_imports: bool = True, verify: str = "now") -> "StudySession":
         """Open the database and load the deck (cards/ plus the imports beside the database).
 
         Deck problems do not stop studying: the good topic files are used (`problems` holds the
-        rest, for the TUI to show)."""
+        rest, for the TUI to show). `verify="background"` (the TUI): the file's integrity check
+        runs while the deck and card states load, and every write waits for it (Store.open)."""
         from studytui.study.deck import imported_dir
 
-        store = Store.open(db_path)
-        extra = [imported_dir(store.path)] if with_imports else []
-        deck, problems = load_deck(cards_dir, extra_dirs=extra)
-        session = cls(store, deck, settings=settings)
+        store = Store.open(db_path, verify=verify)
+        try:
+            extra = [imported_dir(store.path)] if with_imports else []
+            deck, problems = load_deck(cards_dir, extra_dirs=extra)
+            session = cls(store, deck, settings=settings)
+        except BaseException:
+            store.close()
+            raise
         session.problems = problems
         return session
 

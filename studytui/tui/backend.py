@@ -105,14 +105,15 @@ class Backend:
             if self.demos_dir is None:
                 from studytui.study.scheduler import StudySession
 
-                self._session = StudySession.open(self.db_path, cards_dir=self.cards_dir)
+                # integrity check in the background: writes wait for it (Store.open)
+                self._session = StudySession.open(self.db_path, cards_dir=self.cards_dir, verify="background")
                 self._session.store.set_busy_timeout(WRITE_WAIT_S)
             else:  # StudySession.open has no demos_dir: the same steps, with ours
                 from studytui.study.deck import imported_dir, load_deck
                 from studytui.study.scheduler import StudySession
                 from studytui.study.store import Store
 
-                store = Store.open(self.db_path)
+                store = Store.open(self.db_path, verify="background")
                 try:
                     deck, problems = load_deck(self.cards_dir, extra_dirs=[imported_dir(store.path)],
                                                demos_dir=self.demos_dir)
