@@ -9,11 +9,12 @@ stores a new `CardState` over it. The due index and today's counts read the colu
 
 `encode` / `decode` turn the columns into one binary blob (the snapshot in the database) and
 back: arrays of fixed-size numbers (a copy, not a parse, to load) and NUL-separated text, behind
-a header and a CRC-32, so a damaged blob is noticed (ValueError) and the caller replays instead.
+a header and an Adler-32 checksum, so a damaged blob is noticed (ValueError) and the caller replays instead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import struct
@@ -36,6 +37,8 @@ _PHASE_CODE = {p: i for i, p in enumerate(PHASES)}
 NONE_INT = -(2 ** 63)  # "no value" in an integer column
 MAGIC = b"STCS"
 VERSION = 1
+if array("i").itemsize != 4 or array("h").itemsize != 2:  # the blob's layout assumes these sizes
+    raise ImportError("studytui needs 4-byte C ints and 2-byte shorts")
 
 
 @dataclass
@@ -73,6 +76,11 @@ def _dt(us: int) -> datetime | None:
     return None if us == NONE_INT else _EPOCH + timedelta(microseconds=us)
 
 
+def fsrs_id(card_id: str) -> int:
+    """The fsrs card id of a card: derived from its id, so it is the same in every replay."""
+    return int.from_bytes(hashlib.sha1(card_id.encode()).digest()[:6], "big")
+
+
 def due_key(st: CardState) -> tuple[bool, int]:
     """(in the learning queue, due in µs) of a state: where the due index files it."""
     return int(st.fsrs.state) in LEARNING_STATES, us_of(st.fsrs.due)
@@ -86,8 +94,10 @@ class CardColumns:
     hist_off[i]:hist_off[i+1] of hist_ms / hist_phase / hist_rating. `recent_ms` / `recent_rows`:
     the rows with any history, sorted by the time of their last answer."""
 
-    INT_COLUMNS = ("fsrs_id", "step", "due_us", "last_us", "reps", "lapses", "first_ms", "answers", "passes",
-                   "hist_off", "hist_ms", "recent_ms", "recent_rows")
+    # integer columns and their array type codes (q: 8 bytes, i: 4, h: 2)
+    INT_TYPES = {"step": "h", "due_us": "q", "last_us": "q", "reps": "i", "lapses": "i", "first_ms": "q",
+                 "answers": "i", "passes": "i", "hist_off": "i", "hist_ms": "q", "recent_ms": "q", "recent_rows": "i"}
+    INT_COLUMNS = tuple(INT_TYPES)
     FLOAT_COLUMNS = ("stability", "difficulty")
     BYTE_COLUMNS = ("state", "last_rating", "has_hash", "hist_phase", "hist_rating")
 
@@ -109,7 +119,7 @@ class CardColumns:
     def state_of(self, i: int) -> CardState:
         """Row i as a CardState (new objects: the caller keeps it)."""
         step, s, d = self.step[i], self.stability[i], self.difficulty[i]
-        card = FsrsCard(self.fsrs_id[i], _STATES[self.state[i]], None if step == NONE_INT else step,
+        card = FsrsCard(fsrs_id(self.ids[i]), _STATES[self.state[i]], None if step < 0 else step,
                         None if math.isnan(s) else s, None if math.isnan(d) else d,
                         _dt(self.due_us[i]), _dt(self.last_us[i]))
         first, rating = self.first_ms[i], self.last_rating[i]
@@ -128,7 +138,7 @@ class CardColumns:
     def raw_row(self, i: int) -> tuple:
         """Row i in `from_states`' row form, without building objects."""
         a, b = self.hist_off[i], self.hist_off[i + 1]
-        return (self.fsrs_id[i], self.state[i], self.step[i], self.stability[i], self.difficulty[i],
+        return (self.state[i], self.step[i], self.stability[i], self.difficulty[i],
                 self.due_us[i], self.last_us[i], self.reps[i], self.lapses[i], self.first_ms[i],
                 self.last_rating[i], self.hash_of(i), self.answers[i], self.passes[i],
                 list(zip(self.hist_ms[a:b], self.hist_phase[a:b], self.hist_rating[a:b])))
@@ -137,7 +147,7 @@ class CardColumns:
     def row_of(st: CardState) -> tuple:
         """A CardState in `from_states`' row form."""
         f, nan = st.fsrs, float("nan")
-        return (f.card_id, int(f.state), NONE_INT if f.step is None else f.step,
+        return (int(f.state), -1 if f.step is None else f.step,
                 nan if f.stability is None else f.stability, nan if f.difficulty is None else f.difficulty,
                 us_of(f.due), NONE_INT if f.last_review is None else us_of(f.last_review), st.reps, st.lapses,
                 NONE_INT if st.first_review is None else us_of(st.first_review) // 1000, st.last_rating or 0,
@@ -151,9 +161,9 @@ class CardColumns:
         rows = []
         for cid, row in (states.raw_rows() if isinstance(states, CardStates) else
                          ((cid, cls.row_of(st)) for cid, st in states.items())):
-            rows.append((int(row[1]) not in LEARNING_STATES, row[5], cid, row))
+            rows.append((int(row[0]) not in LEARNING_STATES, row[4], cid, row))
         rows.sort(key=lambda r: r[:3])
-        names = ("fsrs_id", "state", "step", "stability", "difficulty", "due_us", "last_us", "reps", "lapses",
+        names = ("state", "step", "stability", "difficulty", "due_us", "last_us", "reps", "lapses",
                  "first_ms", "last_rating", "hash", "answers", "passes")
         lists: dict[str, list] = {name: [] for name in names}
         appenders = [lists[name].append for name in names]
@@ -162,21 +172,21 @@ class CardColumns:
             ids.append(cid)
             for append, value in zip(appenders, row):
                 append(value)
-            kept = [h for h in row[14] if h[0] >= keep_from_ms]
+            kept = [h for h in row[13] if h[0] >= keep_from_ms]
             hist += kept
             hist_off.append(len(hist))
             if kept:
                 recent.append((kept[-1][0], i))
         recent.sort()
         hashes = lists.pop("hash")
-        c: dict[str, Any] = {name: array("q", lists[name]) for name in cls.INT_COLUMNS if name in lists}
+        c: dict[str, Any] = {name: array(code, lists[name]) for name, code in cls.INT_TYPES.items() if name in lists}
         c.update({name: array("d", lists[name]) for name in cls.FLOAT_COLUMNS})
         c["state"], c["last_rating"] = bytes(lists["state"]), bytes(lists["last_rating"])
         c["has_hash"] = bytes(h is not None for h in hashes)
-        c["hist_off"] = array("q", hist_off)
+        c["hist_off"] = array("i", hist_off)
         c["hist_ms"] = array("q", (h[0] for h in hist))
         c["hist_phase"], c["hist_rating"] = bytes(h[1] for h in hist), bytes(h[2] for h in hist)
-        c["recent_ms"], c["recent_rows"] = array("q", (ms for ms, _ in recent)), array("q", (i for _, i in recent))
+        c["recent_ms"], c["recent_rows"] = array("q", (ms for ms, _ in recent)), array("i", (i for _, i in recent))
         n_learning = sum(1 for r in rows if not r[0])
         return cls(ids, "\0".join(h or "" for h in hashes), n_learning, **c)
 
@@ -192,7 +202,7 @@ class CardColumns:
         parts += [bytes(getattr(self, name)) for name in self.BYTE_COLUMNS]
         body = b"".join(struct.pack("<Q", len(p)) + p for p in parts)
         order = b"L" if sys.byteorder == "little" else b"B"
-        return MAGIC + struct.pack("<HI", VERSION, zlib.crc32(body)) + order + body
+        return MAGIC + struct.pack("<HI", VERSION, zlib.adler32(body)) + order + body
 
     @classmethod
     def decode(cls, blob: bytes) -> tuple[dict[str, Any], "CardColumns"]:
@@ -202,7 +212,7 @@ class CardColumns:
         version, crc = struct.unpack_from("<HI", blob, 4)
         order = blob[10:11]
         body = memoryview(blob)[11:]
-        if version != VERSION or zlib.crc32(body) != crc or order not in (b"L", b"B"):
+        if version != VERSION or zlib.adler32(body) != crc or order not in (b"L", b"B"):
             raise ValueError("a damaged or foreign card-state snapshot")
         swap = order != (b"L" if sys.byteorder == "little" else b"B")
         parts, at = [], 0
@@ -218,7 +228,7 @@ class CardColumns:
         ids = str(parts[1], "utf-8").split("\0") if n else []
         cols: dict[str, Any] = {}
         for name, raw in zip(names, parts[3:]):
-            col = array("d" if name in cls.FLOAT_COLUMNS else "q")
+            col = array("d" if name in cls.FLOAT_COLUMNS else cls.INT_TYPES[name])
             col.frombytes(raw)
             if swap:
                 col.byteswap()
@@ -304,6 +314,29 @@ class CardStates(MutableMapping):
         if self.columns is not None and len(self.columns.recent_ms):
             times.append(self.columns.recent_ms[-1])
         return max(times, default=None)
+
+    def phases_since(self, cid: str, since_ms: int) -> list[str]:
+        """The phase before each of the card's (kept) answers from `since_ms` on, newest first,
+        without building its state."""
+        st = self._live.get(cid)
+        out = []
+        if st is not None:
+            since = _EPOCH + timedelta(milliseconds=since_ms)
+            for at, before, _ in reversed(st.history):
+                if at < since:
+                    break
+                out.append(before)
+            return out
+        i = self._row.get(cid)
+        if i is None:
+            return out
+        cols = self.columns
+        times, phases = cols.hist_ms, cols.hist_phase
+        for j in range(cols.hist_off[i + 1] - 1, cols.hist_off[i] - 1, -1):
+            if times[j] < since_ms:
+                break
+            out.append(PHASES[phases[j]])
+        return out
 
     def due_key(self, cid: str) -> tuple[bool, int] | None:
         """(learning queue, due µs) of a card without building its state; None if unanswered."""

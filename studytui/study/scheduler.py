@@ -40,7 +40,7 @@ from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
 from studytui.errors import StudytuiError
-from studytui.study.cardstates import CardColumns, CardState, CardStates, due_key, us_of
+from studytui.study.cardstates import CardColumns, CardState, CardStates, due_key, fsrs_id, us_of
 from studytui.study.cloze import note_of
 from studytui.study.deck import Card, Deck, load_deck
 from studytui.study.drill_cards import DRILL_FAMILIES, DRILL_LEVELS, DRILL_TOPIC, drill_card_id, parse_drill_id
@@ -214,8 +214,7 @@ class _MarkState:
     leech: bool = False
 
 
-def _fsrs_id(card_id: str) -> int:
-    return int.from_bytes(hashlib.sha1(card_id.encode()).digest()[:6], "big")
+_fsrs_id = fsrs_id
 
 
 def _utc(now: datetime | None) -> datetime:
@@ -567,12 +566,14 @@ class StudySession:
     def _answered_today(self, now: datetime) -> list[str]:
         """Cards answered since the study day began."""
         start = self.day_start(now)
-        # Those the index saw last answered by then, plus those answered since it was built;
-        # only their newest history entries are read.
-        since = bisect_left(self._last_ms, to_ms(start))
-        answered = set(self._last_ids[since:]) | (self._index.recent if self._index else set())
-        return [cid for cid in answered
-                if (st := self._states.get(cid)) is not None and st.history and st.history[-1][0] >= start]
+        # Those the index saw last answered by then (an answer since only makes it later; a
+        # deletion rebuilds the index), plus those answered since it was built.
+        answered = set(self._last_ids[bisect_left(self._last_ms, to_ms(start)):])
+        for cid in self._index.recent if self._index else ():
+            st = self._states.get(cid)
+            if st is not None and st.history and st.history[-1][0] >= start:
+                answered.add(cid)
+        return list(answered)
 
     def _today_counts(self, now: datetime) -> tuple[int, int]:
         """(new cards started, review-phase answers) since the study day began (counted once per
@@ -581,13 +582,11 @@ class StudySession:
         if self._today is not None and self._today[0] == start:
             return self._today[1], self._today[2]
         new = reviews = 0
+        start_ms = to_ms(start)
         for cid in self._answered_today(now):
-            st = self._states[cid]
-            if parse_drill_id(st.card_id):  # drills have their own screen: they use no card budget
+            if parse_drill_id(cid):  # drills have their own screen: they use no card budget
                 continue
-            for at, before, _ in reversed(st.history):
-                if at < start:
-                    break
+            for before in self._states.phases_since(cid, start_ms):  # no CardState built for this
                 new += before == "new"
                 reviews += before == "review"
         self._today = (start, new, reviews)
