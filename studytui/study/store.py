@@ -41,6 +41,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -880,6 +881,7 @@ class _BackgroundCheck:
         self._error: StudytuiError | None = None
         self._conn: sqlite3.Connection | None = None
         self._stopped = False
+        self.seconds: float | None = None  # how long the check took, once it passed (benchmarks)
         self._guard = threading.Lock()  # interrupt() must not meet close() of the same connection
         self._thread = threading.Thread(target=self._run, args=(busy_timeout,), name="studytui-quick-check",
                                         daemon=True)
@@ -891,7 +893,9 @@ class _BackgroundCheck:
             with self._guard:
                 self._conn = conn
             if not self._stopped:
+                started = time.perf_counter()
                 _quick_check(conn, self.path)
+                self.seconds = time.perf_counter() - started
         except StudytuiError as exc:
             self._error = DatabaseDamaged(str(exc))
         except sqlite3.DatabaseError as exc:
