@@ -381,6 +381,22 @@ class CardStates(MutableMapping):
                 if has and cols.ids[i] not in live:
                     yield cols.ids[i], cols.hash_of(i)
 
+    def fast_card(self, cid: str) -> list | None:
+        """The card as the fast replay's list [state, step, stability, difficulty, due µs, last
+        µs] (studytui/study/replay.py), without building its state; None if never answered."""
+        st = self._live.get(cid)
+        if st is not None:
+            f = st.fsrs
+            return [int(f.state), f.step, f.stability, f.difficulty, us_of(f.due),
+                    None if f.last_review is None else us_of(f.last_review)]
+        i = self._row.get(cid)
+        if i is None:
+            return None
+        c = self.columns
+        step, s, d, last = c.step[i], c.stability[i], c.difficulty[i], c.last_us[i]
+        return [c.state[i], None if step < 0 else step, None if math.isnan(s) else s, None if math.isnan(d) else d,
+                c.due_us[i], None if last == NONE_INT else last]
+
     def content_hash(self, cid: str) -> str | None:
 
         """The content hash a card had at its last answer (None: never answered, or no hash)."""

@@ -380,7 +380,15 @@ def test_a_snapshot_of_many_cards_with_old_and_recent_answers_matches_a_replay(t
     assert fresh.stats(now=T0)["leeches"] == replayed.stats(now=T0)["leeches"] != []
     assert retention_by_topic(fresh) == retention_by_topic(replayed)  # all-time, not the kept days
     assert due_forecast(fresh, now=T0) == due_forecast(replayed, now=T0)
-    assert len(fresh._states._live) < 60  # the stats built no per-card states
+    from studytui.study import exam_plan, readiness
+
+    exam_day = T0.date() + timedelta(days=9)
+    for session_ in (fresh, replayed):
+        readiness.save_exam_date(session_.store, exam_day)
+    assert readiness.forecast(fresh, exam_day) == readiness.forecast(replayed, exam_day)
+    assert exam_plan.plan_today(fresh, now=T0) == exam_plan.plan_today(replayed, now=T0)
+    assert readiness.forecast_history(fresh, exam_day, now=T0) == readiness.forecast_history(replayed, exam_day, now=T0)
+    assert len(fresh._states._live) < 60  # the stats and the exam plan built no per-card states
     assert_same_states(fresh, replayed, T0)
     fresh.close()
     replayed.close()
