@@ -74,6 +74,14 @@ def load_existing(path: Path):
 def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | None = None,
                 write: bool = True, prune: bool = False) -> MergeReport:
     """Merge the imported cards into `out_dir/<deck>.yaml` (see the module docstring)."""
+    from studytui.study.gcpause import gc_paused
+
+    with gc_paused():  # 100,000 cards of small containers and no cycles: collections free nothing
+        return _merge_topic(result, deck, out_dir, title=title, write=write, prune=prune)
+
+
+def _merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | None, write: bool,
+                 prune: bool) -> MergeReport:
     from studytui.study.deck import Card, ImportedTopic
 
     check_deck_name(deck)
@@ -88,6 +96,10 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
     same_file = {c.id for c in old_cards if _source_file(c) in new_sources}
     consumed: set[str] = set()
     replaced: dict[str, Any] = {}  # old id -> new card
+    new_ids = {c.id for c in result.cards}
+    # old cards of these files that no new card has by id: the candidates for a reworded question
+    unmatched = [c for c in old_cards if c.id in same_file and c.id not in new_ids]
+    old_keys: dict[str, str] = {}
     for ic in result.cards:
         cid = ic.id
         prev = by_id.get(cid)
@@ -96,12 +108,14 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
             continue
         if prev is None or cid in consumed:
             # reworded a little: take the closest unmatched card of the same file
-            target = matching_key(ic.question)
-            pool = [c for c in old_cards if c.id in same_file and c.id not in consumed and c.id not in
-                    {x.id for x in result.cards}]
             best, ratio = None, 0.0
-            for c in pool[:2000]:
-                r = difflib.SequenceMatcher(None, matching_key(c.q), target).ratio()
+            pool = [c for c in unmatched if c.id not in consumed][:2000] if unmatched else []
+            target = matching_key(ic.question) if pool else ""
+            for c in pool:
+                key = old_keys.get(c.id)
+                if key is None:
+                    key = old_keys[c.id] = matching_key(c.q)
+                r = difflib.SequenceMatcher(None, key, target).ratio()
                 if r > ratio:
                     best, ratio = c, r
             if best is not None and ratio >= RENAME_RATIO:
