@@ -66,7 +66,11 @@ def _schema_tag(schema: str) -> str:
 
 def file_key(st: os.stat_result, data: bytes) -> dict[str, object]:
     """The identity of a topic file's content: size and mtime (of the same open file), and SHA-1."""
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha1": hashlib.sha1(data).hexdigest()}
+    return key_of(st, hashlib.sha1(data).hexdigest())
+
+
+def key_of(st: os.stat_result, sha1: str) -> dict[str, object]:
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha1": sha1}
 
 
 def entry_path(folder: Path, path: Path) -> Path:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -82,10 +83,24 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
 
 def _merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | None, write: bool,
                  prune: bool) -> MergeReport:
-    from studytui.study.deck import Card, ImportedTopic
+    from studytui.study.deckcache import EntryWriter
 
     check_deck_name(deck)
     path = Path(out_dir) / f"{deck}.yaml"
+    entry = EntryWriter(path) if write else None  # the deck cache entry of the file written
+    try:
+        return _merge(result, deck, path, title=title, write=write, prune=prune, entry=entry)
+    finally:
+        if entry is not None:
+            entry.discard()
+
+
+def _merge(result: ImportResult, deck: str, path: Path, *, title: str | None, write: bool, prune: bool,
+           entry: Any) -> MergeReport:
+    from studytui.study.deck import Card, ImportedTopic, cache_schema
+    from studytui.study.deckcache import key_of
+    from studytui.yamlload import MAX_YAML_BYTES
+
     report = MergeReport(path)
     old = load_existing(path)
     old_cards = list(old.cards) if old else []
@@ -145,6 +160,8 @@ def _merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str |
             else:
                 report.updated += 1
         replaced[cid] = card_data(new)  # validated; kept as a plain dict (a third of the memory)
+        if entry is not None:
+            entry.add(new)
 
     cards = []
     for c in old_cards:
@@ -160,6 +177,8 @@ def _merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str |
             cards.append(c)
         else:
             cards.append(c)
+        if entry is not None and not isinstance(cards[-1], dict):
+            entry.add(cards[-1])
     cards += replaced.values()  # new cards, in file order
     if not cards:
         if old is not None and write and prune:
@@ -169,7 +188,14 @@ def _merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str |
     first = cards[0] if not isinstance(cards[0], dict) else Card(**cards[0])
     topic = ImportedTopic(topic=deck, title=title or deck.replace("-", " ").title(), cards=[first], source=sources)
     if write:
-        atomic_write(path, dump_topic(topic, cards))
+        sha1 = atomic_write(path, dump_topic(topic, cards), limit=MAX_YAML_BYTES)
+        if entry is not None:
+            try:
+                key = key_of(os.stat(path), sha1)
+            except OSError:
+                return report
+            entry.finish([c["id"] if isinstance(c, dict) else c.id for c in cards],
+                         topic.model_dump(mode="json", exclude={"cards"}), key, cache_schema(ImportedTopic))
     return report
 
 
@@ -207,7 +233,13 @@ def dump_topic(topic: Any, cards: list[Any] | None = None) -> Iterator[str]:
     yield from dump_items("cards", map(card_data, topic.cards if cards is None else cards))
 
 
-def atomic_write(path: Path, text: str | Iterable[str]) -> None:
+class TooLarge(StudytuiError):
+    """The topic file would be larger than a deck file may be (the loader refuses it)."""
+
+
+def atomic_write(path: Path, text: str | Iterable[str], *, limit: int | None = None) -> str:
+    """Write `text` (or its chunks) to `path` atomically; returns the SHA-1 of the bytes written.
+    Past `limit` bytes nothing is written: TooLarge."""
     folder = path.parent
     if folder.exists() and not folder.is_dir():
         raise StudytuiError(f"{folder}: exists but is not a folder; move it away to import")
@@ -217,12 +249,23 @@ def atomic_write(path: Path, text: str | Iterable[str]) -> None:
     except OSError as exc:
         raise StudytuiError(f"{folder}: cannot write ({exc.strerror or exc}); nothing was changed") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.writelines([text] if isinstance(text, str) else text)
+        digest, size = hashlib.sha1(), 0
+        with os.fdopen(fd, "wb") as f:
+            for chunk in [text] if isinstance(text, str) else text:
+                data = chunk.encode("utf-8")
+                size += len(data)
+                if limit is not None and size > limit:
+                    cap = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit} bytes"
+                    raise TooLarge(f"{path}: the deck would be over {cap} of YAML, more than a deck "
+                                   "file may hold; nothing was changed. Import the notes in parts, each with its "
+                                   "own --deck NAME")
+                digest.update(data)
+                f.write(data)
             f.flush()
             os.fsync(f.fileno())
             os.fchmod(f.fileno(), 0o644)
         os.replace(tmp, path)
+        return digest.hexdigest()
     except BaseException as exc:
         try:
             os.unlink(tmp)
