@@ -160,12 +160,17 @@ def load(path: Path, key: dict[str, object], schema: str) -> CachedTopic | None:
 
 class EntryWriter:
     """Writes one entry: cards as they come (blobs streamed to a temp file), then the index in
-    the topic's note order. Best effort: when anything fails there is simply no entry."""
+    the topic's note order. What it keeps per card is a few numbers in arrays (an import of
+    100,000 cards must stay small). Best effort: when anything fails there is simply no entry."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.folder = cache_dir()
-        self._blobs: dict[object, tuple[str, int, int, int, list[tuple[str, str]]]] = {}
+        self._number: dict[object, int] = {}  # name -> card number
+        self._ids: list[str] = []
+        self._starts, self._lengths, self._crcs = array("q"), array("q"), array("I")
+        self._hashes = bytearray()  # 16 ASCII hex digits per card: its (first) item's content hash
+        self._more: dict[int, list[tuple[str, str]]] = {}  # card number -> items, for cloze notes
         self._out = None
         self._tmp: str | None = None
         self._at = len(MAGIC)
@@ -189,38 +194,56 @@ class EntryWriter:
         if self._out is None:
             return
         blob = card.model_dump_json(exclude_defaults=True).encode()
-        items = [(item.id, item.content_hash) for item in card.items()]
+        items = card.items()
         try:
             self._out.write(blob)
         except OSError:
             self.discard()
             return
-        self._blobs[card.id if name is None else name] = (card.id, self._at, len(blob), zlib.crc32(blob), items)
+        number = len(self._ids)
+        self._number[card.id if name is None else name] = number
+        self._ids.append(card.id)
+        self._starts.append(self._at)
+        self._lengths.append(len(blob))
+        self._crcs.append(zlib.crc32(blob))
+        if len(items) == 1 and items[0].id == card.id and len(items[0].content_hash) == 16:
+            self._hashes += items[0].content_hash.encode()
+        else:
+            self._hashes += b"-" * 16
+            self._more[number] = [(item.id, item.content_hash) for item in items]
         self._at += len(blob)
 
     def finish(self, order: Iterable[object], fields: dict[str, Any], key: dict[str, object], schema: str) -> None:
-        """Write the index for the notes `order` (ids of added cards) and put the entry in place."""
+        """Write the index for the notes `order` (names of added cards) and put the entry in place."""
         if self._out is None or self.folder is None:
             return
         notes: list[str] = []
         starts, lengths, crcs, note_of = array("q"), array("q"), array("I"), array("i")
         items: list[str] = []
         hashes: list[str] = []
+        hex_ = self._hashes
         try:
             for n, name in enumerate(order):
-                note_id, at, length, crc, note_items = self._blobs[name]
-                notes.append(note_id)
-                starts.append(at)
-                lengths.append(length)
-                crcs.append(crc)
-                for item_id, content_hash in note_items:
+                k = self._number[name]
+                notes.append(self._ids[k])
+                starts.append(self._starts[k])
+                lengths.append(self._lengths[k])
+                crcs.append(self._crcs[k])
+                more = self._more.get(k)
+                if more is None:
+                    items.append(self._ids[k])
+                    hashes.append(hex_[16 * k:16 * k + 16].decode())
+                    note_of.append(n)
+                    continue
+                for item_id, content_hash in more:
                     items.append(item_id)
                     hashes.append(content_hash)
                     note_of.append(n)
+            same = items == notes
             index = marshal.dumps({
                 "key": key, "schema": _schema_tag(schema), "fields": fields, "notes": notes,
                 "starts": starts.tobytes(), "lengths": lengths.tobytes(), "crcs": crcs.tobytes(),
-                "items": [] if items == notes else items, "item_note": b"" if items == notes else note_of.tobytes(),
+                "items": [] if same else items, "item_note": b"" if same else note_of.tobytes(),
                 "hashes": hashes})
             self._out.write(index)
             self._out.write(_TRAILER.pack(self._at, len(index), zlib.crc32(index)))

@@ -159,7 +159,13 @@ def _merge(result: ImportResult, deck: str, path: Path, *, title: str | None, wr
                 report.unchanged += 1
             else:
                 report.updated += 1
-        replaced[cid] = card_data(new)  # validated; kept as a plain dict (a third of the memory)
+        data = card_data(new)  # validated; kept as a plain dict (a third of the memory)
+        # pydantic made its own copies of the texts: keep the import's (one copy of 50 MB of notes)
+        if data["q"] == ic.question:
+            data["q"] = ic.question
+        if data.get("a") == ic.answer:
+            data["a"] = ic.answer
+        replaced[cid] = data
         if entry is not None:
             entry.add(new)
 
