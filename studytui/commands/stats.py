@@ -123,8 +123,12 @@ def exam_lines(exam: dict) -> list[str]:
     """The exam section of `studytui stats`: forecast, per topic, today's plan and its effect, trend."""
     from studytui.textsafe import clean_line
 
-    f = exam["forecast"]
     days = exam["days_left"]
+    if exam.get("passed"):
+        ago = "yesterday" if days == -1 else f"{-days} days ago"
+        return [f"exam {exam['date']} was {ago}: cards are scheduled as usual again "
+                "(next one: studytui settings --exam-date YYYY-MM-DD; none clears it)"]
+    f = exam["forecast"]
     when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
     lines = [f"exam {exam['date']} ({when}): predicted recall on exam day {f['overall']:.0%} "
              f"(target {exam['target']:.0%}; {f['unseen']} of {f['cards']} cards unseen)"]

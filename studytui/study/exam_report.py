@@ -1,7 +1,7 @@
 """Everything the home screen, the stats screen and `studytui stats --json` say about the exam:
 one JSON-ready dict built from readiness (forecast, trend) and exam_plan (today's plan, effect).
 
-    report(session, now=..., trend_days=30) -> dict | None    # None: no exam date, or it has passed
+    report(session, now=..., trend_days=30) -> dict | None    # None: no exam date
 
     {"date": "2026-12-20", "days_left": 18, "target": 0.9,
      "forecast": {"overall": 0.62, "by_topic": {"conv-basics": 0.71, ...}, "cards": 120, "unseen": 30},
@@ -9,7 +9,9 @@ one JSON-ready dict built from readiness (forecast, trend) and exam_plan (today'
      "plan": {"new": 6, "new_per_day_needed": 6, "new_limit": 20, "reviews_due": 14,
               "brought_forward": 3, "problem": null, "following": 0.92, "skipping": 0.89}}
 
-"plan" is null on the exam day itself (plain scheduling is back from then on).
+"plan" is null on the exam day itself (plain scheduling is back from then on). Once the date has
+passed: {"date": ..., "days_left": -2, "passed": true, "target": 0.9, "forecast": null, "trend": [],
+"plan": null}, so the student is told the plan ended rather than seeing it vanish.
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ def report(session: "StudySession", *, now: datetime | None = None, trend_days: 
         return None
     days_left = (exam_day - rd.study_day(session, now)).days
     if days_left < 0:
-        return None
+        return {"date": exam_day.isoformat(), "days_left": days_left, "passed": True,
+                "target": session.settings.desired_retention, "forecast": None, "trend": [], "plan": None}
     f = rd.forecast(session, exam_day)
     out: dict[str, Any] = {
         "date": exam_day.isoformat(),
         "days_left": days_left,
+        "passed": False,
         "target": session.settings.desired_retention,
         "forecast": {"overall": round(f.overall, 4), "by_topic": {t: round(v, 4) for t, v in f.by_topic.items()},
                      "cards": f.cards, "unseen": f.unseen},

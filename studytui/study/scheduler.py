@@ -31,7 +31,7 @@ import hashlib
 from bisect import bisect_left
 import json
 import sqlite3
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -40,6 +40,7 @@ from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
 from studytui.errors import StudytuiError
+from studytui.study.cardstates import CardColumns, CardState, CardStates, due_key, fsrs_id, us_of
 from studytui.study.cloze import note_of
 from studytui.study.deck import Card, Deck, load_deck
 from studytui.study.drill_cards import DRILL_FAMILIES, DRILL_LEVELS, DRILL_TOPIC, drill_card_id, parse_drill_id
@@ -57,8 +58,9 @@ __all__ = [
 
 PARAMETERS_KEY = "fsrs_parameters"
 SETTINGS_KEY = "settings"
-SNAPSHOT_KEY = "state_snapshot"
-SNAPSHOT_FORMAT = 5  # 5: valid for (last review id, deletions), fsrs card id stored; 3: flat card rows (studytui/study/replay.py); 2: Easy always later than Good
+SNAPSHOT_KEY = "state_columns"  # a binary blob (studytui/study/cardstates.py)
+OLD_SNAPSHOT_KEYS = ("state_snapshot",)  # JSON snapshots of earlier versions: dropped on the next save
+SNAPSHOT_FORMAT = 6  # 6: binary columns in index order; 5: valid for (last review id, deletions), fsrs card id stored; 3: flat card rows (studytui/study/replay.py); 2: Easy always later than Good
 SNAPSHOT_EVERY = 500  # replayed answers after which the snapshot is refreshed
 STEP_RANGE = (timedelta(seconds=1), timedelta(days=365))
 MAX_STEPS = 10
@@ -151,31 +153,6 @@ class Settings:
         )
 
 
-@dataclass
-class CardState:
-    """What the log says about one card: its fsrs card plus counters."""
-
-    card_id: str
-    fsrs: FsrsCard
-    reps: int = 0
-    lapses: int = 0
-    first_review: datetime | None = None
-    last_rating: int | None = None
-    content_hash: str | None = None  # of the card text at its last review
-    review_answers: int = 0  # answers given while the card was in the review phase
-    review_passes: int = 0  # ... of which not Again (for true retention)
-    # (time, phase before the answer, rating) of recent answers, for the daily limits; phase "new"
-    # for the very first one. A state loaded from the snapshot keeps only the last days' entries.
-    history: list[tuple[datetime, str, int]] = field(default_factory=list)
-
-    @property
-    def phase(self) -> str:
-        """new | learning | review | relearning"""
-        if self.reps == 0:
-            return "new"
-        return {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}[self.fsrs.state]
-
-
 @dataclass(frozen=True)
 class StudyItem:
     """A card to show: an ordinary card (`card` set) or a drill (`drill` = (family, level))."""
@@ -237,8 +214,7 @@ class _MarkState:
     leech: bool = False
 
 
-def _fsrs_id(card_id: str) -> int:
-    return int.from_bytes(hashlib.sha1(card_id.encode()).digest()[:6], "big")
+_fsrs_id = fsrs_id
 
 
 def _utc(now: datetime | None) -> datetime:
@@ -277,7 +253,7 @@ class StudySession:
             enable_fuzzing=False,
         )
         self.drill_ids = [drill_card_id(f, lv) for f in drill_families for lv in drill_levels]
-        self._states: dict[str, CardState] = {}
+        self._states = CardStates()  # card id -> CardState, built on first look (cardstates.py)
         self._marks: dict[str, _MarkState] = {}
         self._signature: tuple[int, int, int] = (-1, -1, -1)  # store.log_signature() of the states
         self._marks_sig: tuple[int, int] = (-1, -1)  # (deletions, last mark id) of self._marks
@@ -286,7 +262,9 @@ class StudySession:
         self._token: tuple[int, int] | None = None  # store.change_token() at the last sync
         self._ids_cache: dict[tuple, list[str]] = {}
         self._index: DueIndex | None = None  # due order of the card states (studytui/study/queue.py)
-        self._by_last_answer: list[tuple[datetime, str]] = []
+        # cards with a history, by the time of their last answer (ms; ids alongside): today's counts
+        self._last_ms: Any = []
+        self._last_ids: list[str] = []
         self._fresh_from: dict[tuple, int] = {}  # where the search for a new card may start
         self._replayed_since_snapshot = 0
         self._undo_stack: list[tuple[str, int]] = []  # ("review" | "mark", row id), newest last
@@ -295,17 +273,22 @@ class StudySession:
 
     @classmethod
     def open(cls, db_path: str | Path | None = None, *, cards_dir: Path | None = None,
-             settings: Settings | None = None, with_imports: bool = True) -> "StudySession":
+             settings: Settings | None = None, with_imports: bool = True, verify: str = "now") -> "StudySession":
         """Open the database and load the deck (cards/ plus the imports beside the database).
 
         Deck problems do not stop studying: the good topic files are used (`problems` holds the
-        rest, for the TUI to show)."""
+        rest, for the TUI to show). `verify="background"` (the TUI): the file's integrity check
+        runs while the deck and card states load, and every write waits for it (Store.open)."""
         from studytui.study.deck import imported_dir
 
-        store = Store.open(db_path)
-        extra = [imported_dir(store.path)] if with_imports else []
-        deck, problems = load_deck(cards_dir, extra_dirs=extra)
-        session = cls(store, deck, settings=settings)
+        store = Store.open(db_path, verify=verify)
+        try:
+            extra = [imported_dir(store.path)] if with_imports else []
+            deck, problems = load_deck(cards_dir, extra_dirs=extra)
+            session = cls(store, deck, settings=settings)
+        except BaseException:
+            store.close()
+            raise
         session.problems = problems
         return session
 
@@ -352,80 +335,71 @@ class StudySession:
 
     def _sync_to(self, sig: tuple[int, int, int]) -> None:
         if self._signature[0] < 0:  # first sync: start from the snapshot when it is still valid
-            self._signature = self._load_snapshot()
             self._index = None
+            self._signature = self._load_snapshot()
         last_id, deletions = self._signature[0], self._signature[1]
         if last_id >= 0 and deletions == sig[1]:  # nothing deleted since: apply the new rows
             rows = self.store.reviews(after_id=last_id) if sig[0] != last_id else []
             if self._index is None:
                 self._rebuild_index()  # states just came from the snapshot
             for row in rows:
-                before = self._states[row.card_id].phase if row.card_id in self._states else "new"
+                old = self._states.get(row.card_id)
                 self._apply(row)
-                self._index.update(row.card_id, self._states[row.card_id])
-                self._count_today(row, before)
+                self._index.update(row.card_id, None if old is None else due_key(old),
+                                   due_key(self._states[row.card_id]))
+                self._count_today(row, "new" if old is None else old.phase)
             replayed = len(rows)
         else:  # something was deleted (undo) or no snapshot: replay everything
-            self._states = self._replay_all()
+            self._states = CardStates(states=self._replay_all())
             self._rebuild_index()
-            replayed = sum(st.reps for st in self._states.values())
+            replayed = self._states.total_reps()
         self._load_marks(sig)
         self._signature = sig
         self._replayed_since_snapshot += replayed
         if self._replayed_since_snapshot >= SNAPSHOT_EVERY:
             self._save_snapshot()
 
-    # The snapshot is a disposable cache of the replayed states (meta key "state_snapshot"): valid
-    # only for the exact log it was built from (last id, row count) and the same scheduler
-    # parameters and steps; anything else falls back to a full replay.
+    # The snapshot is a disposable cache of the replayed states (meta key "state_columns"): valid
+    # only for the exact log it was built from (last review id, deletions) and the same scheduler
+    # parameters and steps; anything else (or a damaged blob) falls back to a full replay.
 
     def _snapshot_key(self) -> str:
         blob = json.dumps([self.parameters, self.settings.to_json(), SNAPSHOT_FORMAT], sort_keys=True)
         return hashlib.sha1(blob.encode()).hexdigest()
 
     def _save_snapshot(self) -> None:
-        newest = max((st.history[-1][0] for st in self._states.values() if st.history), default=None)
-        keep_from = to_ms(newest - timedelta(days=3)) if newest else 0
-        # Flat rows of numbers (the fast replay's card form), not fsrs's dicts of ISO dates: a
-        # 20,000-card snapshot loads in a fraction of the time.
-        cards = [
-            [st.card_id, st.fsrs.card_id, *FastScheduler.from_fsrs(st.fsrs), st.reps, st.lapses,
-             to_ms(st.first_review) if st.first_review else None,
-             st.last_rating, st.content_hash, st.review_answers, st.review_passes,
-             [[to_ms(at), phase, r] for at, phase, r in st.history if to_ms(at) >= keep_from]]
-            for st in self._states.values()
-        ]
-        data = {"key": self._snapshot_key(), "last_id": self._signature[0], "deletions": self._signature[1],
-                "count": sum(st.reps for st in self._states.values()), "cards": cards}
+        # Only the last days of history are kept: enough for today's counts after a restart.
+        newest = self._states.newest_answer_ms()
+        keep_from = newest - 3 * 86_400_000 if newest is not None else 0
         try:
-            self.store.set_meta(SNAPSHOT_KEY, data)
+            columns = CardColumns.from_states(self._states, keep_from)
+            blob = columns.encode({"key": self._snapshot_key(), "last_id": self._signature[0],
+                                   "deletions": self._signature[1], "count": self._states.total_reps()})
+        except ValueError:
+            return  # a card id with a NUL in it: no snapshot, a replay next time
+        try:
+            self.store.set_blob(SNAPSHOT_KEY, blob, drop=OLD_SNAPSHOT_KEYS)
             self._replayed_since_snapshot = 0
         except (sqlite3.Error, StudytuiError):
             pass  # only a cache: a busy or read-only database just means a replay next time
 
     def _load_snapshot(self) -> tuple[int, int, int]:
-        data = self.store.get_meta(SNAPSHOT_KEY)
-        if not isinstance(data, dict) or data.get("key") != self._snapshot_key():
-            return (-1, -1, -1)
+        """Card states, due index and recent answers from the snapshot, if it fits this log."""
         try:
-            self._states = self._states_from_snapshot(data)
-        except (ValueError, TypeError, KeyError, OverflowError):  # a damaged cache: replay instead
+            header, columns = CardColumns.decode(self.store.get_blob(SNAPSHOT_KEY))
+            if header.get("key") != self._snapshot_key():
+                return (-1, -1, -1)
+            last_id, deletions = header["last_id"], header["deletions"]
+            if type(last_id) is not int or type(deletions) is not int:
+                raise ValueError("no log position")
+        except (ValueError, TypeError, KeyError, AttributeError):  # a damaged cache: replay instead
             return (-1, -1, -1)
-        return (data["last_id"], data["deletions"], -1)
-
-    @staticmethod
-    def _states_from_snapshot(data: dict) -> dict[str, CardState]:
-        states = {}
-        new_due = datetime(2000, 1, 1, tzinfo=timezone.utc)
-        for cid, fsrs_id, *card, reps, lapses, first, last_rating, chash, answers, passes, history in data["cards"]:
-            states[cid] = CardState(
-                cid, FastScheduler.to_fsrs(card, fsrs_id, new_due), reps, lapses,
-                None if first is None else from_ms(first), last_rating,
-                chash, answers, passes, [(from_ms(ms), phase, r) for ms, phase, r in history],
-            )
-        if not isinstance(data["last_id"], int) or not isinstance(data["deletions"], int):
-            raise ValueError("no log position")
-        return states
+        self._states = CardStates(columns)
+        self._index = DueIndex.from_columns(columns)
+        self._last_ms, self._last_ids = columns.last_answer_ms()
+        self._fresh_from = {}
+        self._today = None
+        return (last_id, deletions, -1)
 
     def _replay_all(self) -> dict[str, CardState]:
         """Every card's state from the whole log, through the fast replay (same numbers as
@@ -475,7 +449,8 @@ class StudySession:
         """Index every card state by due time, and by the time of its last answer (today's counts)."""
         self._index = DueIndex()
         self._index.rebuild(self._states)
-        self._by_last_answer = sorted((st.history[-1][0], cid) for cid, st in self._states.items() if st.history)
+        last = sorted((to_ms(st.history[-1][0]), cid) for cid, st in self._states.items() if st.history)
+        self._last_ms, self._last_ids = [ms for ms, _ in last], [cid for _, cid in last]
         self._fresh_from = {}
         self._today = None
 
@@ -591,12 +566,14 @@ class StudySession:
     def _answered_today(self, now: datetime) -> list[str]:
         """Cards answered since the study day began."""
         start = self.day_start(now)
-        # Those the index saw last answered by then, plus those answered since it was built;
-        # only their newest history entries are read.
-        since = bisect_left(self._by_last_answer, (start, ""))
-        answered = {cid for _, cid in self._by_last_answer[since:]} | (self._index.recent if self._index else set())
-        return [cid for cid in answered
-                if (st := self._states.get(cid)) is not None and st.history and st.history[-1][0] >= start]
+        # Those the index saw last answered by then (an answer since only makes it later; a
+        # deletion rebuilds the index), plus those answered since it was built.
+        answered = set(self._last_ids[bisect_left(self._last_ms, to_ms(start)):])
+        for cid in self._index.recent if self._index else ():
+            st = self._states.get(cid)
+            if st is not None and st.history and st.history[-1][0] >= start:
+                answered.add(cid)
+        return list(answered)
 
     def _today_counts(self, now: datetime) -> tuple[int, int]:
         """(new cards started, review-phase answers) since the study day began (counted once per
@@ -605,13 +582,11 @@ class StudySession:
         if self._today is not None and self._today[0] == start:
             return self._today[1], self._today[2]
         new = reviews = 0
+        start_ms = to_ms(start)
         for cid in self._answered_today(now):
-            st = self._states[cid]
-            if parse_drill_id(st.card_id):  # drills have their own screen: they use no card budget
+            if parse_drill_id(cid):  # drills have their own screen: they use no card budget
                 continue
-            for at, before, _ in reversed(st.history):
-                if at < start:
-                    break
+            for before in self._states.phases_since(cid, start_ms):  # no CardState built for this
                 new += before == "new"
                 reviews += before == "review"
         self._today = (start, new, reviews)
@@ -858,24 +833,25 @@ class StudySession:
         "learned" counts cards answered at least once. `only`: just that topic (if it exists)."""
         self._sync()
         now = _utc(now)
+        now_us = us_of(now)
         topics = [t.topic for t in self.deck.topics] + ([DRILL_TOPIC] if include_drills and self.drill_ids else [])
         topics = [t for t in topics if only is None or t == only]
         out = {}
         for topic in topics:
             c = dict(total=0, new=0, learning=0, due=0, learned=0, suspended=0, flagged=0)
             for cid in self.all_card_ids(topic, include_drills):
-                st = self._states.get(cid)
+                key = self._states.due_key(cid)  # no CardState built for this
                 c["total"] += 1
                 c["flagged"] += self.is_flagged(cid)
                 if self.is_suspended(cid):
                     c["suspended"] += 1
                     continue
-                if st is None:
+                if key is None:
                     c["new"] += 1
                     continue
                 c["learned"] += 1
-                c["learning"] += st.fsrs.state in (State.Learning, State.Relearning)
-                c["due"] += st.fsrs.due <= now and not self._hidden(cid, now)
+                c["learning"] += key[0]
+                c["due"] += key[1] <= now_us and not self._hidden(cid, now)
             out[topic] = c
         return out
 

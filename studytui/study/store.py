@@ -23,9 +23,11 @@ file (`wal_checkpoint(TRUNCATE)`), so an acknowledged write survives even a lost
 existing file is checked before anything can write to it: SQLite header, our application_id, a
 size that matches the header (unless a `-wal` holds the rest: a kill during a checkpoint leaves
 the main file short and SQLite completes it from the log), a `-wal` whose committed frames SQLite
-would silently drop (studytui.study.wal), and `PRAGMA quick_check`. Anything else is refused with
-a one-line StudytuiError and left byte-for-byte untouched. A new database is built in a temporary
-file and linked into place, so a half-created file is never seen.
+would silently drop (studytui.study.wal), and `PRAGMA quick_check` (with `verify="background"`,
+what StudySession.open uses, the quick_check runs in a thread while the session loads, and every
+write waits for it: a file that fails it is never written, and the write says why). Anything
+else is refused with a one-line StudytuiError and left byte-for-byte untouched. A new database
+is built in a temporary file and linked into place, so a half-created file is never seen.
 
 Failures are one-line StudytuiErrors: `DatabaseBusy` (another program holds the write lock; the
 caller may retry), `DatabaseReadOnly`, `DiskFull`, `StoreWriteError` for the rest. A database the
@@ -39,6 +41,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -231,6 +234,11 @@ class DiskFull(StoreWriteError):
     retryable = True  # space may be freed while the app waits
 
 
+class DatabaseDamaged(StoreWriteError):
+    """The integrity check (run while the session opened) found the file damaged: nothing is
+    written to it."""
+
+
 def write_error(path: Path, exc: sqlite3.Error) -> StoreWriteError:
     """The one-line error for a failed write (by SQLite's error code, not its wording)."""
     code = getattr(exc, "sqlite_errorname", "") or ""
@@ -313,14 +321,24 @@ class Store:
         self._lock = threading.RLock()  # one connection, possibly used from a TUI worker thread
         self._own_writes = 0  # see change_token()
         self.created = False  # Store.open made this file just now
+        self._check: _BackgroundCheck | None = None  # Store.open(verify="background")
 
     # --- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path | None = None, *, busy_timeout: float = BUSY_TIMEOUT_S) -> "Store":
+    def open(cls, path: str | Path | None = None, *, busy_timeout: float = BUSY_TIMEOUT_S,
+             verify: str = "now") -> "Store":
         """Open (or create) the database at `path` (default: paths.default_db_path()).
 
-        `busy_timeout`: seconds a write waits for another program's lock before DatabaseBusy."""
+        `busy_timeout`: seconds a write waits for another program's lock before DatabaseBusy.
+        `verify`: "now" runs `PRAGMA quick_check` of the whole file before returning (~80 ms for
+        a 26 MB file); "background" runs it in a thread while the caller reads (loading the deck
+        and the card states), and every write waits for it and is refused (DatabaseDamaged) if
+        it failed, so a damaged file is still never written. The check runs at once anyway
+        whenever the open itself may write: a migration, a `-wal` left with frames in it (closing
+        would copy them into the file), or a file not yet in WAL mode."""
+        if verify not in ("now", "background"):
+            raise ValueError(f"verify must be 'now' or 'background', not {verify!r}")
         from studytui.paths import default_db_path
 
         try:
@@ -340,13 +358,15 @@ class Store:
         inspect_wal(path)
         inspect_file(path)
         read_only = not _writable(path)
+        # A read-only store never writes, so only an up-front check can report damage there.
+        later = verify == "background" and not read_only and not created and not _has_wal(path)
         try:
             conn = _connect(path, busy_timeout, read_only=read_only)
         except sqlite3.Error as exc:
             raise read_error(path, exc) from None
         try:
-            _check_and_migrate(conn, path, read_only=read_only)
-            if not read_only:
+            later = _check_and_migrate(conn, path, read_only=read_only, check_later=later)
+            if not read_only and not later:
                 conn.execute("PRAGMA journal_mode=WAL")
         except sqlite3.Error as exc:
             conn.close()
@@ -356,14 +376,24 @@ class Store:
             raise
         store = cls(conn, path, read_only=read_only, busy_timeout=busy_timeout)
         store.created = created
+        if later:
+            store._check = _BackgroundCheck(path, busy_timeout)
         return store
 
     def close(self) -> None:
+        if self._check is not None:
+            self._check.stop()
         with self._lock:
             try:
                 self._conn.close()
             except sqlite3.Error:
                 pass  # closing checkpoints; what it could not copy is still in the -wal
+
+    def verified(self) -> None:
+        """Wait for the integrity check of a `verify="background"` open; raise DatabaseDamaged
+        (or the read error that stopped it) if it did not pass. Every write calls this first."""
+        if self._check is not None:
+            self._check.result()
 
     def checkpoint(self) -> bool:
         """Copy the log into the main file and empty it; False if a reader elsewhere kept it.
@@ -373,6 +403,7 @@ class Store:
         commit is already durable in the log and the next write tries again."""
         if self.read_only:
             return True
+        self.verified()
         with self._lock:
             try:
                 self._conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_BUSY_MS}")
@@ -405,7 +436,9 @@ class Store:
             try:
                 return self._conn.execute(sql, tuple(args)).fetchall()
             except sqlite3.Error as exc:
-                raise read_error(self.path, exc) from None
+                error = read_error(self.path, exc)
+        self.verified()  # a read of a damaged file fails: say so (the check's words) rather than "cannot read"
+        raise error
 
     # --- transactions ------------------------------------------------------------------------
 
@@ -611,6 +644,18 @@ class Store:
         with self._write() as cur:
             cur.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
 
+    def get_blob(self, key: str) -> bytes | None:
+        """A binary meta value (set_blob), or None; a JSON value under `key` comes back as str."""
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_blob(self, key: str, value: bytes, *, drop: Iterable[str] = ()) -> None:
+        """Store raw bytes under `key` (get_meta sees no JSON there), removing the `drop` keys in
+        the same transaction."""
+        with self._write() as cur:
+            cur.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, bytes(value)))
+            cur.executemany("DELETE FROM meta WHERE key = ?", [(k,) for k in drop])
+
 
 class _Tx:
     """`with store._write() as cur:` one IMMEDIATE transaction, committed (and checkpointed) on a
@@ -623,6 +668,7 @@ class _Tx:
         store = self.store
         if store.read_only:
             raise DatabaseReadOnly(f"{store.path}: the database is read-only (opened read-only); nothing can be saved")
+        store.verified()  # nothing is written to a file before its integrity check has passed
         store._lock.acquire()
         try:
             store._conn.execute("BEGIN IMMEDIATE")
@@ -778,16 +824,35 @@ def _statements(script: str) -> Iterator[str]:
             yield statement
 
 
-def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, read_only: bool = False) -> None:
+def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    """Raise the refusal unless SQLite's `quick_check` of the whole file says ok."""
+    result = conn.execute("PRAGMA quick_check").fetchone()[0]
+    if result != "ok":
+        why = " ".join(result.split())  # SQLite's report spans lines: the error stays one line
+        raise _refuse(path, f"the database is damaged ({why if len(why) <= 160 else why[:157] + '...'})")
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether a failed read means a damaged file (not a lock, or no room/rights for the -shm)."""
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    return not code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_INTERRUPT"))
+
+
+def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, read_only: bool = False,
+                       check_later: bool = False) -> bool:
+    """Check the file and bring its schema up to date. With `check_later` the full integrity
+    check is left to the caller (returns True) unless opening needs to write (a migration, or
+    WAL mode to switch on): then it runs here first (returns False)."""
     try:
-        result = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if result != "ok":
-            raise _refuse(path, f"the database is damaged ({result})")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if check_later and (version != SCHEMA_VERSION or conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal"):
+            check_later = False
+        if not check_later:
+            _quick_check(conn, path)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as exc:
-        if (getattr(exc, "sqlite_errorname", "") or "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR")):
-            raise read_error(path, exc) from None  # not damage: locked, or no room/rights for the -shm
+        if not _is_damage(exc):
+            raise read_error(path, exc) from None
         raise _refuse(path, f"the database is damaged ({exc})") from None
     if version < 1 or "meta" not in tables or "review" not in tables:
         raise _refuse(path, "not a complete studytui database (missing tables)")
@@ -804,6 +869,60 @@ def _check_and_migrate(conn: sqlite3.Connection, path: Path, *, read_only: bool 
         raise StudytuiError(
             f"{path}: cannot upgrade the database from schema {version} ({exc}); the file was not changed"
         ) from None
+    return check_later
+
+
+class _BackgroundCheck:
+    """`PRAGMA quick_check` on a read-only connection of its own, in a thread (SQLite lets go
+    of the GIL while it reads, so the open goes on meanwhile on the other core)."""
+
+    def __init__(self, path: Path, busy_timeout: float):
+        self.path = path
+        self._error: StudytuiError | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._stopped = False
+        self.seconds: float | None = None  # how long the check took, once it passed (benchmarks)
+        self._guard = threading.Lock()  # interrupt() must not meet close() of the same connection
+        self._thread = threading.Thread(target=self._run, args=(busy_timeout,), name="studytui-quick-check",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, busy_timeout: float) -> None:
+        try:
+            conn = _connect_read_only(self.path, busy_timeout)
+            with self._guard:
+                self._conn = conn
+            if not self._stopped:
+                started = time.perf_counter()
+                _quick_check(conn, self.path)
+                self.seconds = time.perf_counter() - started
+        except StudytuiError as exc:
+            self._error = DatabaseDamaged(str(exc))
+        except sqlite3.DatabaseError as exc:
+            self._error = (DatabaseDamaged(str(_refuse(self.path, f"the database is damaged ({exc})")))
+                           if _is_damage(exc) else read_error(self.path, exc))
+        except sqlite3.Error as exc:
+            self._error = read_error(self.path, exc)
+        finally:
+            with self._guard:
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
+
+    def result(self) -> None:
+        self._thread.join()
+        if self._stopped:
+            raise StoreWriteError(f"{self.path}: the database is closed")
+        if self._error is not None:
+            raise type(self._error)(str(self._error))
+
+    def stop(self) -> None:
+        """Cut a running check short (the store is closing) and wait for the thread."""
+        self._stopped = True
+        with self._guard:
+            if self._conn is not None:
+                self._conn.interrupt()
+        self._thread.join()
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

@@ -105,14 +105,15 @@ class Backend:
             if self.demos_dir is None:
                 from studytui.study.scheduler import StudySession
 
-                self._session = StudySession.open(self.db_path, cards_dir=self.cards_dir)
+                # integrity check in the background: writes wait for it (Store.open)
+                self._session = StudySession.open(self.db_path, cards_dir=self.cards_dir, verify="background")
                 self._session.store.set_busy_timeout(WRITE_WAIT_S)
             else:  # StudySession.open has no demos_dir: the same steps, with ours
                 from studytui.study.deck import imported_dir, load_deck
                 from studytui.study.scheduler import StudySession
                 from studytui.study.store import Store
 
-                store = Store.open(self.db_path)
+                store = Store.open(self.db_path, verify="background")
                 try:
                     deck, problems = load_deck(self.cards_dir, extra_dirs=[imported_dir(store.path)],
                                                demos_dir=self.demos_dir)
@@ -207,10 +208,14 @@ class Backend:
         getattr(self.session(), kind)(card_id, now=self.now())
 
     def queue_counts(self, topic: str | None) -> dict[str, int]:
-        """{"due", "new", "learning"} for the session header (deck cards only)."""
-        counts = self.session().counts_by_topic(now=self.now(), include_drills=False)
+        """{"due", "new", "learning"} for the session header (deck cards only). "new" is what
+        today's limit still lets in, as on home (600 unseen cards and a limit of 20 read "new 20")."""
+        session, now = self.session(), self.now()
+        counts = session.counts_by_topic(now=now, include_drills=False)
         rows = [c for t, c in counts.items() if topic is None or t == topic]
-        return {k: sum(c[k] for c in rows) for k in ("due", "new", "learning")}
+        out = {k: sum(c[k] for c in rows) for k in ("due", "new", "learning")}
+        out["new"] = min(out["new"], session.new_limit(topic, now=now).left)
+        return out
 
     def topic_title(self, topic: str | None) -> str:
         if topic is None:

@@ -49,3 +49,19 @@ def test_stats_show_the_exam_forecast_plan_and_trend(tmp_path):
     assert (plan["problem"] or "today's plan:") in human.stdout
     assert "today's plan:" in human.stdout and "following it:" in human.stdout and "skipping today:" in human.stdout
     assert "forecast, last 30 days: " in human.stdout
+
+
+def test_a_past_exam_is_said_to_be_over(tmp_path):
+    from studytui.study import readiness
+    from studytui.study.scheduler import StudySession
+
+    db = tmp_path / "s.db"
+    past = date.today() - timedelta(days=3)
+    with StudySession.open(db) as s:  # the CLI refuses a past date: the day simply went by
+        readiness.save_exam_date(s.store, past)
+    e = json.loads(run("stats", "--json", "--db", str(db)).stdout)["exam"]
+    assert e["passed"] is True and e["date"] == past.isoformat() and e["days_left"] in (-4, -3, -2)
+    assert e["forecast"] is None and e["plan"] is None
+    human = run("stats", "--db", str(db)).stdout
+    assert f"exam {past.isoformat()} was " in human and "scheduled as usual again" in human
+    assert "predicted recall" not in human

@@ -240,6 +240,9 @@ def test_the_report_on_the_exam_day_and_after_it(tmp_path):
     today = report(s, now=T0, trend_days=0)
     assert today["days_left"] == 0 and today["plan"] is None and today["trend"] == []
     assert today["forecast"]["unseen"] == 15
-    rd.save_exam_date(s.store, TODAY - timedelta(days=1))
-    assert report(s, now=T0) is None  # the exam is over: home and stats as without one
+    assert ahead["passed"] is False and today["passed"] is False
+    rd.save_exam_date(s.store, TODAY - timedelta(days=2))
+    over = report(s, now=T0)  # the exam is over: said once, no forecast or plan any more
+    assert over["passed"] is True and over["days_left"] == -2
+    assert over["forecast"] is None and over["plan"] is None and over["trend"] == []
     s.close()

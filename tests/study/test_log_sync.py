@@ -103,11 +103,19 @@ def test_a_damaged_state_snapshot_means_a_replay_not_a_crash(session):
 
     session.answer("alpha-0", Rating.Good, now=T0)
     session.answer("alpha-1", Rating.Again, now=T0)
+    from studytui.study.cardstates import CardColumns
+
     key = session._snapshot_key()
-    for damaged in ({"key": key, "last_id": 2, "deletions": 0, "cards": [["alpha-0", 5]]},
-                    {"key": key, "last_id": "x", "deletions": 0, "cards": []},
-                    {"key": key, "cards": 7}):
-        session.store.set_meta(sch.SNAPSHOT_KEY, damaged)
+    session._save_snapshot()
+    good = session.store.get_blob(sch.SNAPSHOT_KEY)
+    assert CardColumns.decode(good)[0]["key"] == key
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0x10
+    columns = CardColumns.decode(good)[1]
+    for damaged in (bytes(flipped), good[:-9], good[:40], b"", b"not a snapshot",
+                    columns.encode({"key": key, "last_id": "x", "deletions": 0}),
+                    columns.encode({"key": key})):
+        session.store.set_blob(sch.SNAPSHOT_KEY, damaged)
         other = other_session(session)
         try:
             assert (other.state("alpha-0").reps, other.state("alpha-1").lapses, other.state("alpha-1").phase) == (

@@ -278,22 +278,116 @@ def test_state_snapshot_matches_a_full_replay(session, monkeypatch):
         item = session.next_card(now=now)
         session.answer(item.card_id, [Rating.Good, Rating.Again, Rating.Easy][i % 3], now=now)
         now += timedelta(minutes=5)
-    snap = session.store.get_meta(sch.SNAPSHOT_KEY)
-    assert snap and snap["count"] >= 20
+    header = snapshot_header(session.store)
+    assert header["count"] >= 20
     fresh = StudySession(Store.open(session.store.path), session.deck)  # starts from the snapshot
     assert fresh._replayed_since_snapshot < 30
     monkeypatch.setattr(sch, "SNAPSHOT_EVERY", 10**9)
-    session.store.set_meta(sch.SNAPSHOT_KEY, None)
-    replayed = StudySession(Store.open(session.store.path), session.deck)  # no snapshot: full replay
+    copy = copy_db(session.store.path)  # its own file: the two sessions answer apart below
+    with Store.open(copy) as store:
+        store.set_blob(sch.SNAPSHOT_KEY, b"")
+    replayed = StudySession(Store.open(copy), session.deck)  # no snapshot: full replay
     assert replayed._replayed_since_snapshot == 30
-    for cid in list(session.deck.cards) + session.drill_ids:
-        a, b = fresh.state(cid), replayed.state(cid)
-        assert (a.fsrs.to_dict(), a.reps, a.lapses, a.review_answers, a.review_passes) == (
-            b.fsrs.to_dict(), b.reps, b.lapses, b.review_answers, b.review_passes)
+    assert_same_states(fresh, replayed, now)
     assert fresh.stats(now=now)["retention"] == replayed.stats(now=now)["retention"]
-    assert fresh._today_counts(now) == replayed._today_counts(now)
     fresh.close()
     replayed.close()
+
+
+def copy_db(path):
+    import sqlite3
+
+    target = path.with_name("copy-" + path.name)
+    src, dst = sqlite3.connect(path), sqlite3.connect(target)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    return target
+
+
+def snapshot_header(store):
+    import studytui.study.scheduler as sch
+    from studytui.study.cardstates import CardColumns
+
+    return CardColumns.decode(store.get_blob(sch.SNAPSHOT_KEY))[0]
+
+
+def assert_same_states(a_session, b_session, now):
+    """Two sessions on one log agree on every card's state, the due order and the next picks."""
+    ids = list(a_session.deck.cards) + a_session.drill_ids
+    assert {c for c in ids if c in a_session._states} == {c for c in ids if c in b_session._states}
+    for cid in ids:
+        a, b = a_session.state(cid), b_session.state(cid)
+        assert (a.fsrs.to_dict(), a.reps, a.lapses, a.first_review, a.last_rating, a.content_hash,
+                a.review_answers, a.review_passes) == (
+            b.fsrs.to_dict(), b.reps, b.lapses, b.first_review, b.last_rating, b.content_hash,
+            b.review_answers, b.review_passes)
+        assert a.history == b.history[len(b.history) - len(a.history):]  # a snapshot keeps the recent end
+    for which in ("learning", "review"):
+        assert getattr(a_session._index, which).entries() == getattr(b_session._index, which).entries()
+    assert a_session.counts_by_topic(now=now) == b_session.counts_by_topic(now=now)
+    for at in (now, now + timedelta(days=1)):
+        assert a_session._today_counts(at) == b_session._today_counts(at)
+    for step in range(12):  # the same picks, answer after answer
+        at = now + step * 7 * MIN
+        x, y = a_session.next_card(now=at), b_session.next_card(now=at)
+        assert (x and x.card_id, x and x.due) == (y and y.card_id, y and y.due)
+        if x is None:
+            break
+        rating = (Rating.Good, Rating.Again, Rating.Hard, Rating.Easy)[step % 4]
+        assert a_session.answer(x.card_id, rating, now=at).due == b_session.answer(y.card_id, rating, now=at).due
+
+
+def test_a_snapshot_of_many_cards_with_old_and_recent_answers_matches_a_replay(tmp_path, deck_dirs, monkeypatch):
+    """A log over months (most history older than the snapshot keeps), loaded from the binary
+    snapshot, gives exactly what a full replay of the same log gives."""
+    import random
+
+    import studytui.study.scheduler as sch
+    from studytui.study.store import to_ms
+
+    cards, demos = deck_dirs
+    write_topic(cards, "gamma", 60)
+    deck, _ = load_deck(cards, demos_dir=demos)
+    ids = list(deck.cards)
+    rng = random.Random(5)
+    start = T0 - timedelta(days=120)
+    log = sorted(((rng.choice(ids), rng.choice((1, 2, 3, 3, 4)), to_ms(start + timedelta(minutes=rng.randint(0, 120 * 1440))),
+                   rng.choice((None, "h1", "h2"))) for _ in range(2500)), key=lambda r: r[2])
+    path = tmp_path / "many.db"
+    with Store.open(path) as store, store._write() as cur:
+        cur.executemany("INSERT INTO review (card_id, rating, reviewed_at, content_hash) VALUES (?, ?, ?, ?)", log)
+    first = StudySession(Store.open(path), deck)  # full replay, saves the snapshot
+    first.close()
+    with Store.open(path) as store:
+        assert snapshot_header(store)["count"] == 2500
+    copy = copy_db(path)
+    fresh = StudySession(Store.open(path), deck)
+    assert fresh._replayed_since_snapshot == 0 and fresh._states.columns is not None
+    monkeypatch.setattr(sch, "SNAPSHOT_EVERY", 10**9)
+    with Store.open(copy) as store:
+        store.set_blob(sch.SNAPSHOT_KEY, b"")
+    replayed = StudySession(Store.open(copy), deck)
+    assert replayed._states.columns is None
+    assert_same_states(fresh, replayed, T0)
+    fresh.close()
+    replayed.close()
+
+
+def test_an_old_json_snapshot_is_dropped_for_a_replay(session, monkeypatch):
+    """A snapshot in an earlier format (JSON under the old key) is not read: the log is replayed,
+    and the next save replaces it with the binary one."""
+    import studytui.study.scheduler as sch
+
+    monkeypatch.setattr(sch, "SNAPSHOT_EVERY", 1)
+    session.answer("alpha-0", Rating.Good, now=T0)
+    session.store.set_blob(sch.SNAPSHOT_KEY, b"")
+    session.store.set_meta("state_snapshot", {"key": session._snapshot_key(), "last_id": 1, "deletions": 0,
+                                              "count": 1, "cards": [["alpha-0", 1, 2, None, 1.0, 5.0, 0, 0]]})
+    other = StudySession(Store.open(session.store.path), session.deck)
+    assert other.state("alpha-0").reps == 1 and other.state("alpha-0").phase == "learning"
+    assert other.store.get_meta("state_snapshot") is None and snapshot_header(other.store)["count"] == 1
+    other.close()
 
 
 def test_snapshot_is_ignored_when_parameters_change(session, monkeypatch):
@@ -301,7 +395,7 @@ def test_snapshot_is_ignored_when_parameters_change(session, monkeypatch):
 
     monkeypatch.setattr(sch, "SNAPSHOT_EVERY", 1)
     session.answer("alpha-0", Rating.Again, now=T0)  # due in 1 min with the default steps
-    assert session.store.get_meta(sch.SNAPSHOT_KEY)["count"] == 1
+    assert snapshot_header(session.store)["count"] == 1
     session.save_settings(Settings(learning_steps=(timedelta(minutes=2),)))
     other = StudySession(Store.open(session.store.path), session.deck)
     assert other._replayed_since_snapshot == 0  # it replayed (1 row) and saved a new snapshot

@@ -159,3 +159,16 @@ def test_stats_with_exam_date_snapshot(make, workdir, snap_compare):
         await pilot.pause()
 
     assert snap_compare(make(), terminal_size=(100, 40), run_before=run_before)
+
+
+async def test_after_the_exam_home_says_it_is_over_and_drops_the_forecast(make, workdir):
+    study_a_little(workdir, exam="2025-02-28")  # three days before the fixed clock
+    app = make()
+    async with app.run_test(size=(110, 32)) as pilot:
+        await settle(pilot, lambda: home_loaded(app) and app.screen.query_one("#exam-readiness").display)
+        shown = text_of(app, "#exam-readiness")
+        assert "Exam 2025-02-28 was 3 days ago: cards are scheduled as usual again." in shown
+        assert "predicted recall" not in shown
+        assert "exam" not in app.screen.query_one("#topics", DataTable).columns
+        await pilot.press("x")  # and the next date can be set from here
+        await settle(pilot, lambda: app.screen.id == "exam-date")

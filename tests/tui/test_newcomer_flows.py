@@ -241,3 +241,17 @@ async def test_a_new_database_is_announced_once_in_the_tui(make, workdir):
         await settle(pilot, lambda: again.screen.id == "home" and again.screen.data is not None)
         await pilot.pause()
         assert not any("Created a new database" in n.message for n in again._notifications)
+
+
+async def test_the_review_header_counts_new_cards_within_todays_limit(make, workdir):
+    _limit_new_cards(workdir / "study.db", 3)  # 12 unseen cards, 3 a day
+    app = make()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "home" and app.screen.data is not None)
+        await pilot.press("r")
+        review = await _review_card(app, pilot)
+        await settle(pilot, lambda: "new 3" in _text(app, "#queue"))
+        assert "due 0" in _text(app, "#queue")
+        await pilot.press("space", "3")  # Good on a new card: one of today's three is used
+        await settle(pilot, lambda: "new 2" in _text(app, "#queue"))
+        assert review.item is not None

@@ -112,7 +112,7 @@ class HomeScreen(Screen):
         table.clear()
         exam = data.exam
         self._show_exam(exam)
-        by_topic = exam["forecast"]["by_topic"] if exam else None
+        by_topic = exam["forecast"]["by_topic"] if exam and exam["forecast"] else None
         if (by_topic is not None) != ("exam" in table.columns):  # the forecast column only with an exam date
             if by_topic is not None:
                 table.add_column("Exam day", key="exam")

@@ -8,6 +8,10 @@ from rich.text import Text
 def exam_summary(exam: dict) -> Text:
     """Days left, the exam-day forecast, today's plan and its effect (studytui/study/exam_report.py)."""
     days = exam["days_left"]
+    if exam.get("passed"):
+        ago = "yesterday" if days == -1 else f"{-days} days ago"
+        return Text.assemble(("Exam ", "b"), (exam["date"], "b"), f" was {ago}: cards are scheduled as usual "
+                             "again. Press x to set the next exam date.")
     when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
     f = exam["forecast"]
     text = Text.assemble(("Exam ", "b"), (f"{exam['date']}", "b"), f" ({when}): predicted recall on exam day ",
