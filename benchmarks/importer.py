@@ -60,14 +60,26 @@ def _question(i: int) -> str:
 
 
 def generate(n: int) -> str:
-    parts = ["# Generated notes\n", "## Contents\n"]
-    parts += [f"{i + 1}. [Question {i}](#q{i})" for i in range(0, min(n, 400), 4)]
-    parts.append("\n## Exhaustive Q&A\n")
+    return "\n".join(generate_parts(n))
+
+
+def generate_parts(n: int):
+    yield "# Generated notes\n"
+    yield "## Contents\n"
+    yield from (f"{i + 1}. [Question {i}](#q{i})" for i in range(0, min(n, 400), 4))
+    yield "\n## Exhaustive Q&A\n"
     for i in range(n):
         if i % 5 == 4:
-            parts.append(f"## Bullets {i}\n")
-        parts.append(one_question(i))
-    return "\n".join(parts)
+            yield f"## Bullets {i}\n"
+        yield one_question(i)
+
+
+def write_notes(path: Path, n: int) -> None:
+    """generate(n) written piece by piece: this process must stay small, because a child's peak
+    RSS (ru_maxrss) starts from its parent's high-water mark (the child is vforked from it)."""
+    with open(path, "w", encoding="utf-8") as out:
+        for k, part in enumerate(generate_parts(n)):
+            out.write("\n" + part if k else part)
 
 
 def corpus() -> None:
@@ -98,14 +110,14 @@ def small() -> None:
 def big() -> None:
     with tempfile.TemporaryDirectory(prefix="studytui-bench-") as tmp:
         notes = Path(tmp) / "big.md"
-        notes.write_text(generate(100_000), encoding="utf-8")
+        write_notes(notes, 100_000)
         size_mb = notes.stat().st_size / 1e6
         env = {**os.environ, "PYTHONPATH": str(ROOT), "STUDYTUI_DB": str(Path(tmp) / "s.db")}
         t0 = time.perf_counter()
         p = subprocess.run([sys.executable, "-m", "studytui", "import", str(notes), "--deck", "big"],
                            capture_output=True, text=True, env=env)
         took = time.perf_counter() - t0
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the only child so far
         rss_mb, cpu_s = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
         if p.returncode != 0:
             print(p.stderr[-2000:])

@@ -6,6 +6,7 @@ and list indexes) is walked through the tree to find the line to blame.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TypeVar
 
@@ -111,11 +112,18 @@ MAX_YAML_BYTES = 64 * 1024 * 1024  # stops /dev/zero or a runaway import; above 
 
 def read_capped(path: Path) -> str:
     """A YAML file's text; YamlFileError past MAX_YAML_BYTES (read no further), OSError, UnicodeDecodeError."""
+    return read_capped_bytes(path)[0].decode("utf-8")
+
+
+def read_capped_bytes(path: Path) -> tuple[bytes, os.stat_result]:
+    """A YAML file's bytes and the status of the same open file (size, mtime: a cache key that
+    matches what was read); YamlFileError past MAX_YAML_BYTES (read no further), OSError."""
     with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
         data = f.read(MAX_YAML_BYTES + 1)
     if len(data) > MAX_YAML_BYTES:
         raise YamlFileError(path, [(1, f"the file is larger than {MAX_YAML_BYTES // 2**20} MB; refusing to read it")])
-    return data.decode("utf-8")
+    return data, st
 
 
 def _describe(loc: tuple[object, ...]) -> str:

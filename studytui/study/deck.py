@@ -31,6 +31,7 @@ problems too. Imported topics (written by `studytui import`) have no demo.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -44,7 +45,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, Validatio
 
 
 from studytui.errors import StudytuiError
-from studytui.yamlload import YamlFileError, line_of, load_model, load_model_and_tree, read_capped
+from studytui.yamlload import YamlFileError, line_of, load_model, load_model_and_tree, read_capped_bytes
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 MAX_TEXT = 10_000  # characters of one question/answer/note: a card, not a book (and it must render fast)
@@ -276,32 +277,71 @@ class Problem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-class _Lazy:
-    """A scheduled item whose card is still JSON in a cache entry (built on first use)."""
+class CachedNotes:
+    """The notes of one cached topic file: validated from their cache blobs on first use.
 
-    __slots__ = ("cached", "note", "content_hash")
+    A blob that fails its CRC (or an entry replaced since the start) is not trusted: the topic
+    file itself is parsed then, once, and its cards are used instead."""
 
-    def __init__(self, cached, note: list, content_hash: str):
-        self.cached, self.note, self.content_hash = cached, note, content_hash
+    def __init__(self, cached, path: Path, model: type["Topic"]):
+        self.cached = cached  # deckcache.CachedTopic
+        self.path, self.model = path, model
+        self._parsed: dict[str, Card] | None = None
+
+    def note(self, index: int) -> Card:
+        return self.notes([index])[0]
+
+    def notes(self, indexes: list[int]) -> list[Card]:
+        from studytui.study.deckcache import CacheDamaged
+
+        if self._parsed is None:
+            try:
+                return [_validate_cached_note(self.cached.note_ids[i], blob)
+                        for i, blob in zip(indexes, self.cached.notes_json(indexes))]
+            except CacheDamaged:
+                topic = load_model_and_tree(self.path, self.model)[0]
+                self._parsed = {card.id: card for card in topic.cards}
+        out = []
+        for i in indexes:
+            card = self._parsed.get(self.cached.note_ids[i])
+            if card is None:
+                raise StudytuiError(f"{self.path}: card '{self.cached.note_ids[i]}' is gone from the file "
+                                    "since studytui started; start it again")
+            out.append(card)
+        return out
+
+
+def _validate_cached_note(note_id: str, blob: bytes) -> Card:
+    from pydantic import ValidationError
+
+    try:
+        return Card.model_validate_json(blob)
+    except ValidationError:  # a cache entry with a good CRC but a card the schema refuses
+        raise StudytuiError(
+            f"card '{note_id}': the deck cache holds a card the deck schema refuses; "
+            "delete the cache folder (or set STUDYTUI_CACHE_DIR=off) and start again") from None
 
 
 class DeckCards(Mapping[str, Card]):
-    """Scheduled item id -> Card, in deck order. Items of cached topic files stay JSON until they
-    are looked up: a start with a large deck reads ids, and pydantic validates a card (from its
-    own cache line) only when something shows it."""
+    """Scheduled item id -> Card, in deck order. Items of cached topic files are only a number
+    until they are looked up (an index into the items of all cached files): a start with a large
+    deck builds ids, and pydantic validates a card (from its cache blob) when something shows it."""
 
     def __init__(self) -> None:
-        self._entries: dict[str, Card | _Lazy] = {}
+        self._entries: dict[str, Card | int] = {}
+        self._hashes: list[str] = []  # content hash of every cached item, by its number
+        self._bases: list[int] = []  # first item number of each cached file ...
+        self._sources: list[CachedNotes] = []  # ... and its notes
 
     def __getitem__(self, card_id: str) -> Card:
         entry = self._entries[card_id]
-        return self._build(card_id, entry) if type(entry) is _Lazy else entry
+        return self._build(card_id, entry) if type(entry) is int else entry  # type: ignore[return-value]
 
     def get(self, card_id: str, default=None):  # type: ignore[override]
         entry = self._entries.get(card_id)
         if entry is None:
             return default
-        return self._build(card_id, entry) if type(entry) is _Lazy else entry
+        return self._build(card_id, entry) if type(entry) is int else entry
 
     def __contains__(self, card_id: object) -> bool:
         return card_id in self._entries
@@ -315,53 +355,60 @@ class DeckCards(Mapping[str, Card]):
     def __setitem__(self, card_id: str, card: Card) -> None:
         self._entries[card_id] = card
 
-    def add_lazy(self, card_id: str, lazy: _Lazy) -> None:
-        self._entries[card_id] = lazy
+    def add_cached(self, source: CachedNotes, items: list[int] | None) -> list[str]:
+        """Add the items of a cached file (all, or those numbered in `items`); returns their ids."""
+        cached = source.cached
+        base = len(self._hashes)
+        self._bases.append(base)
+        self._sources.append(source)
+        self._hashes += cached.hashes
+        if items is None:
+            ids = cached.item_ids
+            self._entries.update(zip(ids, range(base, base + len(ids))))
+            return ids
+        ids = [cached.item_ids[k] for k in items]
+        self._entries.update(zip(ids, (base + k for k in items)))
+        return ids
 
     def content_hash(self, card_id: str) -> str:
         """The card's content hash without building the card."""
         entry = self._entries[card_id]
-        return entry.content_hash
+        return self._hashes[entry] if type(entry) is int else entry.content_hash  # type: ignore[union-attr]
 
-    def _build(self, card_id: str, lazy: _Lazy) -> Card:
+    def _build(self, card_id: str, number: int) -> Card:
         """Validate the note of a cached item; every item of that note is kept."""
-        note = _validate_cached_note(lazy)
+        k = bisect_right(self._bases, number) - 1
+        source, base = self._sources[k], self._bases[k]
+        note = source.note(source.cached.note_of(number - base))
         for item in note.items():
             entry = self._entries.get(item.id)
-            if type(entry) is _Lazy and entry.note is lazy.note:
+            if type(entry) is int and base <= entry < base + len(source.cached.item_ids):
                 self._entries[item.id] = item
         return self._entries[card_id]  # type: ignore[return-value]
-
-
-def _validate_cached_note(lazy: _Lazy) -> Card:
-    from pydantic import ValidationError
-
-    try:
-        return Card.model_validate_json(lazy.cached.card_json(lazy.note))
-    except ValidationError:  # a cache entry with a good CRC but a card the schema refuses
-        raise StudytuiError(
-            f"card '{lazy.note[0]}': the deck cache holds a card the deck schema refuses; "
-            "delete the cache folder (or set STUDYTUI_CACHE_DIR=off) and start again") from None
 
 
 class DeckTopic:
     """A topic of the loaded deck: its fields and its notes (cached notes are built on first use)."""
 
-    def __init__(self, fields: dict, notes: list, cached=None, *, imported: bool = False):
+    def __init__(self, fields: dict, notes: list[Card] | None = None, source: CachedNotes | None = None,
+                 kept: list[int] | None = None, *, imported: bool = False):
         self.imported = imported  # written by `studytui import` (an ImportedTopic file)
         self.topic: str = fields["topic"]
         self.title: str = fields["title"]
         self.demo: str | None = fields.get("demo")
         self.source: list[str] = list(fields.get("source") or [])
-        self._notes = notes  # Cards, or cache-entry note records when `cached` is set
-        self._cached = cached
+        self._notes = notes  # Cards; None while they are in the cache (`source`, note numbers `kept`)
+        self._cached = source
+        self._kept = kept
 
     @property
     def cards(self) -> list[Card]:
         """The topic's notes in file order (a cloze note once, as written)."""
-        if self._cached is not None:
-            self._notes = [_validate_cached_note(_Lazy(self._cached, n, "")) for n in self._notes]
-            self._cached = None
+        if self._notes is None:
+            assert self._cached is not None
+            kept = self._kept if self._kept is not None else list(range(len(self._cached.cached.note_ids)))
+            self._notes = self._cached.notes(kept)
+            self._cached = self._kept = None
         return list(self._notes)
 
     def __eq__(self, other: object) -> bool:
@@ -417,14 +464,14 @@ class _Lines:
     """Line numbers of a topic file, composed only when a problem needs one (the cache and the
     happy path never build PyYAML's node tree twice)."""
 
-    def __init__(self, path: Path, text: str, root: yaml.Node | None = None):
-        self.path, self.text, self.root = path, text, root
+    def __init__(self, path: Path, data: bytes, root: yaml.Node | None = None):
+        self.path, self.data, self.root = path, data, root
 
     def __call__(self, *keys: object) -> int:
         if self.root is None:
             from studytui.yamlload import parse_yaml
 
-            self.root = parse_yaml(self.path, self.text)[1]
+            self.root = parse_yaml(self.path, self.data.decode("utf-8"))[1]
         return line_of(self.root, *keys)
 
 
@@ -440,32 +487,25 @@ def _schema_digest() -> str:
     return digest.hexdigest()
 
 
-def _load_file(path: Path, model: type[Topic], data: bytes, text: str | None = None):
+def cache_schema(model: type[Topic]) -> str:
+    """What a deck cache entry of a `model` file is keyed on, besides the file itself."""
+    return f"{_schema_digest()}:{model.__qualname__}"
+
+
+def _load_file(path: Path, model: type[Topic], data: bytes, st):
     """The validated topic of one file: from the cache when the file is unchanged (a
     deckcache.CachedTopic), else parsed (and then cached). YamlFileError carries file:line problems."""
     from studytui.study import deckcache
 
-    text = data.decode("utf-8") if text is None else text
-    key = deckcache.file_key(path, data)
-    schema = f"{_schema_digest()}:{model.__qualname__}"
+    key = deckcache.file_key(st, data)
+    schema = cache_schema(model)
     cached = deckcache.load(path, key, schema)
     if cached is not None:
-        return cached, _Lines(path, text)
+        return cached, _Lines(path, data)
+    text = data.decode("utf-8")
     topic, root = load_model_and_tree(path, model, text)
     deckcache.save(path, topic, key, schema)
-    return topic, _Lines(path, text, root)
-
-
-def _notes_of(topic) -> tuple[dict, list[tuple[str, object, list[tuple[str, object]]]]]:
-    """(topic fields, [(note id, note record, [(item id, Card or _Lazy)])]) of a parsed or cached topic."""
-    from studytui.study.deckcache import CachedTopic
-
-    if isinstance(topic, CachedTopic):
-        return topic.fields, [(n[0], n, [(item_id, _Lazy(topic, n, chash)) for item_id, _, chash in n[3]])
-                              for n in topic.notes]
-    fields = {"topic": topic.topic, "title": topic.title, "demo": topic.demo,
-              "source": getattr(topic, "source", None)}
-    return fields, [(card.id, card, [(item.id, item) for item in card.items()]) for card in topic.cards]
+    return topic, _Lines(path, data, root)
 
 
 def topic_files(paths: Iterable[Path]) -> list[Path]:
@@ -502,13 +542,18 @@ def _load_deck(
     in the `demos/` folder beside the topic file's folder, else in the project's demos/.
     """
     from studytui.paths import CARDS_DIR, DEMOS_DIR
+    from studytui.study.deckcache import CachedTopic
+
+    demo_dirs: dict[Path, Path] = {}
 
     def demos_for(path: Path) -> Path:
         # demos/ beside the cards/ folder (a project checkout, or a test's copy), else the package's
         if demos_dir is not None:
             return Path(demos_dir)
-        sibling = path.resolve().parent.parent / "demos"
-        return sibling if sibling.is_dir() else DEMOS_DIR
+        if path.parent not in demo_dirs:
+            sibling = path.resolve().parent.parent / "demos"
+            demo_dirs[path.parent] = sibling if sibling.is_dir() else DEMOS_DIR
+        return demo_dirs[path.parent]
 
     if files is not None:
         plan = [(p, Topic) for p in topic_files(files)]
@@ -521,32 +566,35 @@ def _load_deck(
 
     deck = Deck()
     problems: list[Problem] = []
-    where_card: dict[str, tuple[Path, _Lines, int]] = {}
+    # note id -> the number of the file that has it; per file: its path, lines and note ids
+    owner: dict[str, int] = {}
+    loaded: list[tuple[Path, _Lines, list[str]]] = []
     where_topic: dict[str, tuple[Path, _Lines]] = {}
     for path, model in plan:
         try:
-            text = read_capped(path)
+            data, st = read_capped_bytes(path)
         except YamlFileError as exc:  # too large to read
             problems += [Problem(path, line, msg) for line, msg in exc.problems]
-            continue
-        except UnicodeDecodeError:
-            problems.append(Problem(path, 1, "not UTF-8 text"))
             continue
         except OSError as exc:
             problems.append(Problem(path, 1, f"cannot read: {exc.strerror or exc}"))
             continue
-        data = text.encode("utf-8")
         if files is not None and IMPORTED_DIR_NAME in (path.parent.name, path.parent.parent.name):  # an import
             model = ImportedTopic
         try:
-            topic, lines = _load_file(path, model, data, text)
+            topic, lines = _load_file(path, model, data, st)
         except UnicodeDecodeError:
             problems.append(Problem(path, 1, "not UTF-8 text"))
             continue
         except YamlFileError as exc:
             problems += [Problem(path, line, msg) for line, msg in exc.problems]
             continue
-        fields, notes = _notes_of(topic)
+        if isinstance(topic, CachedTopic):
+            fields, note_ids = topic.fields, topic.note_ids
+        else:
+            fields = {"topic": topic.topic, "title": topic.title, "demo": topic.demo,
+                      "source": getattr(topic, "source", None)}
+            note_ids = [card.id for card in topic.cards]
         # A missing demo is reported but the topic still loads; duplicates are left out, so ids
         # stay unique in the deck.
         demo, topic_id = fields.get("demo"), fields["topic"]
@@ -558,26 +606,42 @@ def _load_deck(
                 path, lines("topic"), f"duplicate topic '{topic_id}' (also {other}:{other_lines('topic')})"))
             continue
         where_topic[topic_id] = (path, lines)
-        kept = []
-        for i, (note_id, record, items) in enumerate(notes):
-            if note_id in where_card:
-                other, other_lines, j = where_card[note_id]
-                problems.append(Problem(path, lines("cards", i, "id"),
-                                        f"duplicate card id '{note_id}' (also {other}:{other_lines('cards', j, 'id')})"))
+        number = len(loaded)
+        loaded.append((path, lines, note_ids))
+        kept: list[int] | None = None  # note numbers kept (None: all of them)
+        if not owner.keys().isdisjoint(note_ids) or len(set(note_ids)) != len(note_ids):
+            kept = []
+            for i, note_id in enumerate(note_ids):
+                if note_id in owner:
+                    other, other_lines, other_ids = loaded[owner[note_id]]
+                    j = other_ids.index(note_id)
+                    problems.append(Problem(path, lines("cards", i, "id"),
+                                            f"duplicate card id '{note_id}' (also {other}:{other_lines('cards', j, 'id')})"))
+                    continue
+                owner[note_id] = number
+                kept.append(i)
+            if not kept:
                 continue
-            where_card[note_id] = (path, lines, i)
-            kept.append((record, items))
-        if not kept:
-            continue
-        cached = topic if not isinstance(topic, Topic) else None
-        deck.topics.append(DeckTopic(fields, [record for record, _ in kept], cached,
-                                     imported=issubclass(model, ImportedTopic)))
+        else:
+            owner.update(dict.fromkeys(note_ids, number))
+        if isinstance(topic, CachedTopic):
+            source = CachedNotes(topic, path, model)
+            items = None
+            if kept is not None:
+                keep = set(kept)
+                items = [k for k in range(len(topic.item_ids)) if topic.note_of(k) in keep]
+            item_ids = deck.cards.add_cached(source, items)
+            deck.topics.append(DeckTopic(fields, source=source, kept=kept, imported=issubclass(model, ImportedTopic)))
+        else:
+            notes = topic.cards if kept is None else [topic.cards[i] for i in kept]
+            item_ids = []
+            for card in notes:
+                for item in card.items():
+                    deck.cards[item.id] = item
+                    item_ids.append(item.id)
+            deck.topics.append(DeckTopic(fields, notes, imported=issubclass(model, ImportedTopic)))
         deck.files[topic_id] = path
-        for _, items in kept:
-            for item_id, card in items:
-                if type(card) is _Lazy:
-                    deck.cards.add_lazy(item_id, card)
-                else:
-                    deck.cards[item_id] = card
-                deck.topic_of[item_id] = topic_id
+        deck.topic_of.update(dict.fromkeys(item_ids, topic_id))
+        deck._ids.setdefault(topic_id, []).extend(item_ids)
+    deck._ids[None] = [len(deck.topic_of)]
     return deck, sorted(problems, key=lambda p: (str(p.path), p.line))

@@ -1,39 +1,50 @@
 """A cache of validated topic files, so an unchanged deck is not parsed again at every start.
 
-Parsing YAML builds a node per value in Python (PyYAML's constructor), and even validating a
-parsed card with pydantic costs ~20 µs: a 20,000-card deck took ~0.5 s to validate at every start,
-a 100,000-card import ~2.5 s. So a topic file that parsed and validated is saved in a form the
-deck can open without building any card: `<cache dir>/deck/<hash of the file's path>.json` holds
+Parsing YAML builds a node per value in Python, and validating a card with pydantic costs
+~20 µs: a 100,000-card import took seconds to open. So a topic file that parsed and validated
+is saved in a form the deck opens without building any card. `<cache dir>/deck/<hash of the
+file's path>.cache` holds
 
-- a first line (JSON): the key (the file's size, mtime and content hash, the deck schema's own
-  source), the topic's fields, a CRC of the rest, and per note its id, where its JSON lies in
-  the rest, and its scheduled items (item id, cloze number, content hash);
-- then one JSON object per card.
+- the magic line, then the cards: one JSON blob per note (what pydantic validates on demand);
+- an index (marshal): the key (the file's size, mtime and SHA-1, the deck schema's own
+  digest), the topic's fields, and in columns the note ids, where each note's blob lies and its
+  CRC-32, the scheduled item ids, which note each item belongs to, and each item's content hash;
+- a trailer: where the index starts, its length and its CRC-32.
 
-The deck (studytui.study.deck) reads the first line at start; a card is validated by pydantic
-from its own line only when something asks for it (review, browse, export), so a cache entry can
-never smuggle in a card the schema refuses, and a start reads ids, not cards.
+A start reads the trailer and the index (a few syscalls and one `marshal.loads` of lists of
+strings and byte arrays: no per-card object, nothing for the cyclic collector to walk). A
+card's blob is read, checked against its CRC and validated only when something asks for that
+card (review, browse, export); so a cache entry can never smuggle in a card the schema refuses.
+A damaged blob, or an entry replaced since the start, raises CacheDamaged there: the deck then
+parses the topic file itself.
 
-Anything unexpected — a missing, unreadable, stale or damaged entry, a read-only cache dir — is a
-miss: the file is parsed as if there were no cache. Entries are written atomically (temp + rename).
-The cache dir is $STUDYTUI_CACHE_DIR, else platformdirs' user cache dir; STUDYTUI_CACHE_DIR=off
-turns the cache off.
+Anything unexpected at load — a missing, unreadable, stale or damaged entry, a read-only cache
+dir — is a miss: the file is parsed as if there were no cache. Entries are written atomically
+(temp + rename). The cache dir is $STUDYTUI_CACHE_DIR, else platformdirs' user cache dir;
+STUDYTUI_CACHE_DIR=off turns the cache off. `studytui import` writes the entry of the topic file
+it writes (EntryWriter), so the first start after an import is a cache hit too.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import os
+import struct
 import tempfile
 import zlib
-from dataclasses import dataclass
+from array import array
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
-from pydantic import BaseModel
+FORMAT = 3  # 3: blobs first, a marshal index with columns, a trailer
+MAGIC = b"studytui deck cache 3\n"
+_TRAILER = struct.Struct("<QQI")  # index offset, index length, index CRC-32
+_MAX_INDEX = 1 << 30
 
-FORMAT = 2  # 2: topic fields and card index in the first line, one JSON line per card
+
+class CacheDamaged(Exception):
+    """A card's blob does not match its CRC, or the entry changed since it was loaded."""
 
 
 def cache_dir() -> Path | None:
@@ -53,25 +64,65 @@ def _schema_tag(schema: str) -> str:
     return hashlib.sha1(f"{FORMAT}:{schema}".encode()).hexdigest()
 
 
-def file_key(path: Path, data: bytes) -> dict[str, object]:
-    st = os.stat(path)
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha1": hashlib.sha1(data).hexdigest()}
+def file_key(st: os.stat_result, data: bytes) -> dict[str, object]:
+    """The identity of a topic file's content: size and mtime (of the same open file), and SHA-1."""
+    return key_of(st, hashlib.sha1(data).hexdigest())
 
 
-def _entry_path(folder: Path, path: Path) -> Path:
-    return folder / (hashlib.sha1(str(path.resolve()).encode()).hexdigest() + ".json")
+def key_of(st: os.stat_result, sha1: str) -> dict[str, object]:
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha1": sha1}
 
 
-@dataclass(frozen=True)
+def entry_path(folder: Path, path: Path) -> Path:
+    return folder / (hashlib.sha1(os.path.abspath(path).encode()).hexdigest() + ".cache")
+
+
 class CachedTopic:
-    """A cache hit: the topic's own fields, and its cards still as JSON (see the module doc)."""
+    """A cache hit: the topic's fields and index; card blobs are read from the entry on demand."""
 
-    fields: dict[str, Any]
-    notes: list[list[Any]]  # [note id, start, end, [[item id, cloze number or None, content hash], ...]]
-    body: bytes
+    __slots__ = ("entry", "fields", "note_ids", "starts", "lengths", "crcs", "item_ids", "item_note",
+                 "hashes", "_trailer")
 
-    def card_json(self, note: list[Any]) -> bytes:
-        return self.body[note[1]:note[2]]
+    def __init__(self, entry: Path, index: dict[str, Any], trailer: bytes):
+        self.entry = entry
+        self.fields: dict[str, Any] = index["fields"]
+        self.note_ids: list[str] = index["notes"]
+        self.starts = array("q", index["starts"])
+        self.lengths = array("q", index["lengths"])
+        self.crcs = array("I", index["crcs"])
+        self.item_ids: list[str] = index["items"] or self.note_ids  # stored only when they differ
+        # which note each item belongs to; None when every note is one item (no cloze)
+        self.item_note = array("i", index["item_note"]) if index["item_note"] else None
+        self.hashes: list[str] = index["hashes"]
+        self._trailer = trailer
+        n, m = len(self.note_ids), len(self.item_ids)
+        if not (len(self.starts) == len(self.lengths) == len(self.crcs) == n and len(self.hashes) == m
+                and (len(self.item_note) == m if self.item_note is not None else m == n)):
+            raise ValueError("inconsistent index")
+
+    def note_of(self, item: int) -> int:
+        return item if self.item_note is None else self.item_note[item]
+
+    def note_json(self, note: int) -> bytes:
+        """The JSON blob of one note, checked (CacheDamaged if it or the entry changed)."""
+        return self.notes_json([note])[0]
+
+    def notes_json(self, notes: Iterable[int]) -> list[bytes]:
+        out = []
+        try:
+            with open(self.entry, "rb") as f:
+                f.seek(-_TRAILER.size, os.SEEK_END)
+                if f.read(_TRAILER.size) != self._trailer:
+                    raise CacheDamaged(f"{self.entry}: replaced since it was loaded")
+                for note in notes:
+                    f.seek(self.starts[note])
+                    blob = f.read(self.lengths[note])
+                    if zlib.crc32(blob) != self.crcs[note]:
+                        raise CacheDamaged(f"{self.entry}: card {self.note_ids[note]!r} damaged")
+                    out.append(blob)
+        except OSError as exc:
+            raise CacheDamaged(f"{self.entry}: {exc}") from None
+        return out
 
 
 def load(path: Path, key: dict[str, object], schema: str) -> CachedTopic | None:
@@ -79,52 +130,152 @@ def load(path: Path, key: dict[str, object], schema: str) -> CachedTopic | None:
     folder = cache_dir()
     if folder is None:
         return None
+    entry = entry_path(folder, path)
     try:
-        raw = _entry_path(folder, path).read_bytes()
-        head_raw, _, body = raw.partition(b"\n")
-        head = json.loads(head_raw)
-        if not isinstance(head, dict) or head.get("key") != key or head.get("schema") != _schema_tag(schema):
+        with open(entry, "rb") as f:
+            if f.read(len(MAGIC)) != MAGIC:
+                return None
+            size = f.seek(0, os.SEEK_END)
+            if size < len(MAGIC) + _TRAILER.size:
+                return None
+            f.seek(size - _TRAILER.size)
+            trailer = f.read(_TRAILER.size)
+            at, length, crc = _TRAILER.unpack(trailer)
+            if not (len(MAGIC) <= at and at + length == size - _TRAILER.size and length < _MAX_INDEX):
+                return None
+            f.seek(at)
+            raw = f.read(length)
+        # the CRC first: marshal only ever reads bytes this module wrote
+        if len(raw) != length or zlib.crc32(raw) != crc:
             return None
-        if head.get("crc") != zlib.crc32(body) or not isinstance(head.get("fields"), dict):
+        index = marshal.loads(raw)
+        if not isinstance(index, dict) or index.get("key") != key or index.get("schema") != _schema_tag(schema):
             return None
-        notes = head["notes"]
-        if not isinstance(notes, list) or not all(
-                isinstance(n, list) and len(n) == 4 and isinstance(n[3], list) and n[3] for n in notes):
+        if not isinstance(index.get("fields"), dict):
             return None
-        return CachedTopic(head["fields"], notes, body)
-    except (OSError, ValueError, KeyError, TypeError):
+        return CachedTopic(entry, index, trailer)  # a blob out of range fails its CRC when read
+    except (OSError, ValueError, KeyError, TypeError, EOFError):
         return None
 
 
-def save(path: Path, topic: BaseModel, key: dict[str, object], schema: str) -> None:
-    """Remember `topic` (validated) as the parse of `path` (best effort: any failure leaves no entry)."""
-    folder = cache_dir()
-    if folder is None:
-        return
-    parts, notes, at = [], [], 0
-    for card in topic.cards:  # type: ignore[attr-defined]
-        blob = card.model_dump_json(exclude_defaults=True).encode() + b"\n"
-        items = [[item.id, item.cloze_number, item.content_hash] for item in card.items()]
-        notes.append([card.id, at, at + len(blob) - 1, items])
-        parts.append(blob)
-        at += len(blob)
-    body = b"".join(parts)
-    fields = topic.model_dump(mode="json", exclude={"cards"})
-    head = json.dumps({"key": key, "schema": _schema_tag(schema), "fields": fields, "crc": zlib.crc32(body),
-                       "notes": notes}, sort_keys=True)
-    tmp = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".entry-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as out:
-            out.write(head.encode() + b"\n" + body)
-        os.replace(tmp, _entry_path(folder, path))
-        tmp = None
-    except OSError:
-        pass
-    finally:
-        if tmp is not None:
+class EntryWriter:
+    """Writes one entry: cards as they come (blobs streamed to a temp file), then the index in
+    the topic's note order. What it keeps per card is a few numbers in arrays (an import of
+    100,000 cards must stay small). Best effort: when anything fails there is simply no entry."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.folder = cache_dir()
+        self._number: dict[object, int] = {}  # name -> card number
+        self._ids: list[str] = []
+        self._starts, self._lengths, self._crcs = array("q"), array("q"), array("I")
+        self._hashes = bytearray()  # 16 ASCII hex digits per card: its (first) item's content hash
+        self._more: dict[int, list[tuple[str, str]]] = {}  # card number -> items, for cloze notes
+        self._out = None
+        self._tmp: str | None = None
+        self._at = len(MAGIC)
+        if self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, self._tmp = tempfile.mkstemp(dir=self.folder, prefix=".entry-", suffix=".tmp")
+            self._out = os.fdopen(fd, "wb")
+            self._out.write(MAGIC)
+        except OSError:
+            self.discard()
+
+    @property
+    def active(self) -> bool:
+        return self._out is not None
+
+    def add(self, card: Any, name: object = None) -> None:
+        """Remember a validated card (a deck Card): its blob and its items, under `name` (its id
+        unless told; `finish` lists the names in note order)."""
+        if self._out is None:
+            return
+        blob = card.model_dump_json(exclude_defaults=True).encode()
+        items = card.items()
+        try:
+            self._out.write(blob)
+        except OSError:
+            self.discard()
+            return
+        number = len(self._ids)
+        self._number[card.id if name is None else name] = number
+        self._ids.append(card.id)
+        self._starts.append(self._at)
+        self._lengths.append(len(blob))
+        self._crcs.append(zlib.crc32(blob))
+        if len(items) == 1 and items[0].id == card.id and len(items[0].content_hash) == 16:
+            self._hashes += items[0].content_hash.encode()
+        else:
+            self._hashes += b"-" * 16
+            self._more[number] = [(item.id, item.content_hash) for item in items]
+        self._at += len(blob)
+
+    def finish(self, order: Iterable[object], fields: dict[str, Any], key: dict[str, object], schema: str) -> None:
+        """Write the index for the notes `order` (names of added cards) and put the entry in place."""
+        if self._out is None or self.folder is None:
+            return
+        notes: list[str] = []
+        starts, lengths, crcs, note_of = array("q"), array("q"), array("I"), array("i")
+        items: list[str] = []
+        hashes: list[str] = []
+        hex_ = self._hashes
+        try:
+            for n, name in enumerate(order):
+                k = self._number[name]
+                notes.append(self._ids[k])
+                starts.append(self._starts[k])
+                lengths.append(self._lengths[k])
+                crcs.append(self._crcs[k])
+                more = self._more.get(k)
+                if more is None:
+                    items.append(self._ids[k])
+                    hashes.append(hex_[16 * k:16 * k + 16].decode())
+                    note_of.append(n)
+                    continue
+                for item_id, content_hash in more:
+                    items.append(item_id)
+                    hashes.append(content_hash)
+                    note_of.append(n)
+            same = items == notes
+            index = marshal.dumps({
+                "key": key, "schema": _schema_tag(schema), "fields": fields, "notes": notes,
+                "starts": starts.tobytes(), "lengths": lengths.tobytes(), "crcs": crcs.tobytes(),
+                "items": [] if same else items, "item_note": b"" if same else note_of.tobytes(),
+                "hashes": hashes})
+            self._out.write(index)
+            self._out.write(_TRAILER.pack(self._at, len(index), zlib.crc32(index)))
+            self._out.close()
+            self._out = None
+            os.replace(self._tmp, entry_path(self.folder, self.path))  # type: ignore[arg-type]
+            self._tmp = None
+        except (OSError, KeyError, ValueError):
+            pass
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        if self._out is not None:
             try:
-                os.unlink(tmp)
+                self._out.close()
             except OSError:
                 pass
+            self._out = None
+        if self._tmp is not None:
+            try:
+                os.unlink(self._tmp)
+            except OSError:
+                pass
+            self._tmp = None
+
+
+def save(path: Path, topic: Any, key: dict[str, object], schema: str) -> None:
+    """Remember `topic` (validated) as the parse of `path` (best effort: any failure leaves no entry)."""
+    writer = EntryWriter(path)
+    if not writer.active:
+        return
+    for n, card in enumerate(topic.cards):
+        writer.add(card, n)  # by position: a file may repeat an id (reported when the deck loads)
+    writer.finish(range(len(topic.cards)), topic.model_dump(mode="json", exclude={"cards"}), key, schema)

@@ -64,14 +64,26 @@ def test_an_edit_of_the_same_size_and_mtime_is_seen(project, monkeypatch):
     assert parsed == [path] and deck.cards["c1"].q == "What is padding?"
 
 
+def the_entry() -> Path:
+    (entry,) = (Path(os.environ["STUDYTUI_CACHE_DIR"]) / "deck").glob("*.cache")
+    return entry
+
+
 def test_a_damaged_or_foreign_cache_entry_is_a_miss(project, monkeypatch):
     load_deck(project)
-    (entry,) = (Path(os.environ["STUDYTUI_CACHE_DIR"]) / "deck").glob("*.json")
-    head = entry.read_bytes().split(b"\n", 1)[0]
-    for damaged in (b"", b"\x00garbage", head + b"\n{\"topic\": 5}", head + b"\n{\"topic\": \"t1\", \"title\": \"x\"}"):
+    entry = the_entry()
+    raw = entry.read_bytes()
+    flipped_index = bytearray(raw)
+    flipped_index[-20] ^= 0x01  # a byte of the index, just before the trailer
+    damaged_versions = [b"", b"\x00garbage", raw[:len(raw) // 2], raw[:-1], bytes(flipped_index),
+                        raw[:-4] + b"\xff\xff\xff\xff", b"studytui deck cache 3\n" + b"\x00" * 40]
+    for damaged in damaged_versions:
         entry.write_bytes(damaged)
-        deck, problems = load_deck(project)
+        with monkeypatch.context() as patch:
+            parsed = parse_counter(patch)
+            deck, problems = load_deck(project)
         assert problems == [] and deck.cards["c1"].q == "What is pooling?"
+        assert parsed == [project / "a.yaml"], damaged
 
 
 def test_problems_of_cached_files_keep_their_lines(project):
@@ -134,11 +146,52 @@ def test_a_cached_start_builds_no_card_until_one_is_asked_for(project, monkeypat
     assert deck.topic("t3").cards == parsed_deck.topic("t3").cards
 
 
-def test_a_cache_entry_whose_cards_do_not_match_its_checksum_is_a_miss(project, monkeypatch):
+def test_a_damaged_card_in_the_cache_falls_back_to_the_file(project, monkeypatch):
     load_deck(project)
-    (entry,) = (Path(os.environ["STUDYTUI_CACHE_DIR"]) / "deck").glob("*.json")
+    entry = the_entry()
     raw = entry.read_bytes()
-    entry.write_bytes(raw.replace(b"pooling", b"pulling"))  # same length: only the CRC can tell
+    assert raw.count(b"is pooling") == 1  # in the card's blob only
+    entry.write_bytes(raw.replace(b"is pooling", b"is pulling"))  # same length: only the card's CRC can tell
     parsed = parse_counter(monkeypatch)
     deck, _ = load_deck(project)
-    assert parsed == [project / "a.yaml"] and deck.cards["c1"].q == "What is pooling?"
+    assert parsed == []  # the index is intact: ids and hashes come from it
+    assert deck.cards["c1"].q == "What is pooling?"  # the blob fails its CRC: the file is parsed
+    assert parsed == [project / "a.yaml"]
+
+
+def test_an_entry_replaced_after_the_start_is_not_read_for_cards(project, monkeypatch):
+    load_deck(project)
+    deck, _ = load_deck(project)  # from the cache: no card built yet
+    path = project / "a.yaml"
+    path.write_text(TOPIC.format(n=1, card="c1", word="strides"))
+    load_deck(project)  # another start writes the entry of the edited file
+    assert deck.cards["c1"].q == "What is strides?"  # not a blob of the new entry read as the old one
+    path.write_text(TOPIC.format(n=1, card="c9", word="kernels"))
+    fresh, _ = load_deck(project)
+    load_deck(project)
+    assert list(fresh.cards) == ["c9"]
+
+
+def test_a_file_with_a_repeated_id_caches_each_card_as_written(project):
+    (project / "a.yaml").write_text(TOPIC.format(n=1, card="c1", word="pooling") + """\
+  - id: c1
+    q: What is a repeat?
+    a: The second card with that id.
+""")
+    parsed, problems = load_deck(project)
+    cached, cached_problems = load_deck(project)
+    assert [str(p) for p in cached_problems] == [str(p) for p in problems] and len(problems) == 1
+    assert cached.cards["c1"].q == parsed.cards["c1"].q == "What is pooling?"
+    assert cached.topic("t1").cards == parsed.topic("t1").cards
+
+
+def test_many_cards_and_cloze_items_round_trip_through_the_cache(project):
+    body = "".join(f"  - id: n{i}\n    type: cloze\n    q: \"{{{{c1::a{i}}}}} and {{{{c2::b{i}}}}}\"\n" if i % 3 == 0
+                   else f"  - id: n{i}\n    q: Question {i}?\n    a: Answer {i}.\n" for i in range(300))
+    (project / "b.yaml").write_text(f"topic: many\ntitle: Many\ndemo: d.py\ncards:\n{body}")
+    parsed, _ = load_deck(project)
+    cached, _ = load_deck(project)
+    assert list(cached.cards) == list(parsed.cards) and cached.topic_of == parsed.topic_of
+    assert [cached.content_hash(c) for c in cached.cards] == [parsed.cards[c].content_hash for c in parsed.cards]
+    assert [cached.cards[c] for c in reversed(list(cached.cards))] == [parsed.cards[c] for c in reversed(list(parsed.cards))]
+    assert cached.ids_in("many") == parsed.ids_in("many") and len(cached.ids_in("many")) == 400

@@ -121,10 +121,11 @@ def finish(candidates: list[Candidate], deck: str, source: str = "") -> ImportRe
                 question, answer = f"{question}\n\n*{hint}*", rest
             c = Candidate(c.line, question, answer, "basic", c.key)
             problem = answer_problem(answer)
-        if not matching_key(c.question):
+        matching = matching_key(c.question)
+        if not matching:
             result.skipped.append(Skipped(c.line, "empty question", source))
             continue
-        groups.setdefault(card_id(deck, c.question, c.key), []).append((c, problem))
+        groups.setdefault(card_id(deck, c.question, c.key, matching=matching), []).append((c, problem))
     for cid, group in groups.items():
         good = [c for c, problem in group if problem is None]
         if not good:
@@ -158,6 +159,13 @@ def source_name(path: Path) -> str:
 
 def parse_files(paths: list[Path], deck: str) -> ImportResult:
     """Parse several files into one result; a question repeated across files is kept once."""
+    from studytui.study.gcpause import gc_paused
+
+    with gc_paused():  # millions of short-lived tokens and strings, no cycles: the collector only costs
+        return _parse_files(paths, deck)
+
+
+def _parse_files(paths: list[Path], deck: str) -> ImportResult:
     total = ImportResult()
     seen: dict[str, ImportedCard] = {}
     for path in map(Path, paths):

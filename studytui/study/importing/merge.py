@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -74,10 +75,32 @@ def load_existing(path: Path):
 def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | None = None,
                 write: bool = True, prune: bool = False) -> MergeReport:
     """Merge the imported cards into `out_dir/<deck>.yaml` (see the module docstring)."""
-    from studytui.study.deck import Card, ImportedTopic
+    from studytui.study.gcpause import gc_paused
+
+    with gc_paused():  # 100,000 cards of small containers and no cycles: collections free nothing
+        return _merge_topic(result, deck, out_dir, title=title, write=write, prune=prune)
+
+
+def _merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | None, write: bool,
+                 prune: bool) -> MergeReport:
+    from studytui.study.deckcache import EntryWriter
 
     check_deck_name(deck)
     path = Path(out_dir) / f"{deck}.yaml"
+    entry = EntryWriter(path) if write else None  # the deck cache entry of the file written
+    try:
+        return _merge(result, deck, path, title=title, write=write, prune=prune, entry=entry)
+    finally:
+        if entry is not None:
+            entry.discard()
+
+
+def _merge(result: ImportResult, deck: str, path: Path, *, title: str | None, write: bool, prune: bool,
+           entry: Any) -> MergeReport:
+    from studytui.study.deck import Card, ImportedTopic, cache_schema
+    from studytui.study.deckcache import key_of
+    from studytui.yamlload import MAX_YAML_BYTES
+
     report = MergeReport(path)
     old = load_existing(path)
     old_cards = list(old.cards) if old else []
@@ -88,6 +111,10 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
     same_file = {c.id for c in old_cards if _source_file(c) in new_sources}
     consumed: set[str] = set()
     replaced: dict[str, Any] = {}  # old id -> new card
+    new_ids = {c.id for c in result.cards}
+    # old cards of these files that no new card has by id: the candidates for a reworded question
+    unmatched = [c for c in old_cards if c.id in same_file and c.id not in new_ids]
+    old_keys: dict[str, str] = {}
     for ic in result.cards:
         cid = ic.id
         prev = by_id.get(cid)
@@ -96,12 +123,14 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
             continue
         if prev is None or cid in consumed:
             # reworded a little: take the closest unmatched card of the same file
-            target = matching_key(ic.question)
-            pool = [c for c in old_cards if c.id in same_file and c.id not in consumed and c.id not in
-                    {x.id for x in result.cards}]
             best, ratio = None, 0.0
-            for c in pool[:2000]:
-                r = difflib.SequenceMatcher(None, matching_key(c.q), target).ratio()
+            pool = [c for c in unmatched if c.id not in consumed][:2000] if unmatched else []
+            target = matching_key(ic.question) if pool else ""
+            for c in pool:
+                key = old_keys.get(c.id)
+                if key is None:
+                    key = old_keys[c.id] = matching_key(c.q)
+                r = difflib.SequenceMatcher(None, key, target).ratio()
                 if r > ratio:
                     best, ratio = c, r
             if best is not None and ratio >= RENAME_RATIO:
@@ -130,7 +159,15 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
                 report.unchanged += 1
             else:
                 report.updated += 1
-        replaced[cid] = card_data(new)  # validated; kept as a plain dict (a third of the memory)
+        data = card_data(new)  # validated; kept as a plain dict (a third of the memory)
+        # pydantic made its own copies of the texts: keep the import's (one copy of 50 MB of notes)
+        if data["q"] == ic.question:
+            data["q"] = ic.question
+        if data.get("a") == ic.answer:
+            data["a"] = ic.answer
+        replaced[cid] = data
+        if entry is not None:
+            entry.add(new)
 
     cards = []
     for c in old_cards:
@@ -146,6 +183,8 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
             cards.append(c)
         else:
             cards.append(c)
+        if entry is not None and not isinstance(cards[-1], dict):
+            entry.add(cards[-1])
     cards += replaced.values()  # new cards, in file order
     if not cards:
         if old is not None and write and prune:
@@ -155,7 +194,14 @@ def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | 
     first = cards[0] if not isinstance(cards[0], dict) else Card(**cards[0])
     topic = ImportedTopic(topic=deck, title=title or deck.replace("-", " ").title(), cards=[first], source=sources)
     if write:
-        atomic_write(path, dump_topic(topic, cards))
+        sha1 = atomic_write(path, dump_topic(topic, cards), limit=MAX_YAML_BYTES)
+        if entry is not None:
+            try:
+                key = key_of(os.stat(path), sha1)
+            except OSError:
+                return report
+            entry.finish([c["id"] if isinstance(c, dict) else c.id for c in cards],
+                         topic.model_dump(mode="json", exclude={"cards"}), key, cache_schema(ImportedTopic))
     return report
 
 
@@ -193,7 +239,13 @@ def dump_topic(topic: Any, cards: list[Any] | None = None) -> Iterator[str]:
     yield from dump_items("cards", map(card_data, topic.cards if cards is None else cards))
 
 
-def atomic_write(path: Path, text: str | Iterable[str]) -> None:
+class TooLarge(StudytuiError):
+    """The topic file would be larger than a deck file may be (the loader refuses it)."""
+
+
+def atomic_write(path: Path, text: str | Iterable[str], *, limit: int | None = None) -> str:
+    """Write `text` (or its chunks) to `path` atomically; returns the SHA-1 of the bytes written.
+    Past `limit` bytes nothing is written: TooLarge."""
     folder = path.parent
     if folder.exists() and not folder.is_dir():
         raise StudytuiError(f"{folder}: exists but is not a folder; move it away to import")
@@ -203,12 +255,23 @@ def atomic_write(path: Path, text: str | Iterable[str]) -> None:
     except OSError as exc:
         raise StudytuiError(f"{folder}: cannot write ({exc.strerror or exc}); nothing was changed") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.writelines([text] if isinstance(text, str) else text)
+        digest, size = hashlib.sha1(), 0
+        with os.fdopen(fd, "wb") as f:
+            for chunk in [text] if isinstance(text, str) else text:
+                data = chunk.encode("utf-8")
+                size += len(data)
+                if limit is not None and size > limit:
+                    cap = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit} bytes"
+                    raise TooLarge(f"{path}: the deck would be over {cap} of YAML, more than a deck "
+                                   "file may hold; nothing was changed. Import the notes in parts, each with its "
+                                   "own --deck NAME")
+                digest.update(data)
+                f.write(data)
             f.flush()
             os.fsync(f.fileno())
             os.fchmod(f.fileno(), 0o644)
         os.replace(tmp, path)
+        return digest.hexdigest()
     except BaseException as exc:
         try:
             os.unlink(tmp)

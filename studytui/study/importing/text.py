@@ -14,6 +14,14 @@ import unicodedata
 # Removed before parsing (they only hide structure); no-break spaces become plain spaces.
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 INVISIBLE.update({0xA0: " ", 0x202F: " ", 0x3000: " "})
+_HAS_INVISIBLE = re.compile("[" + "".join(map(chr, INVISIBLE)) + "]")
+
+
+def visible(text: str) -> str:
+    """`text` without invisible characters (a dict `translate` costs a lookup per character, so
+    it only runs on the rare text that has one)."""
+    return text.translate(INVISIBLE) if _HAS_INVISIBLE.search(text) else text
+
 
 MAX_QUESTION_CHARS = 4_000
 MAX_ANSWER_CHARS = 20_000
@@ -63,13 +71,21 @@ _GENERIC_SUMMARY = re.compile(r"^\W{0,8}(?:(?:show|hide|click|see|view|reveal|to
                               r"more|expand|spoiler|hint)s?\b.{0,30}$", re.I)
 
 
+_KEY_LINK = re.compile(r"\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)")
+_KEY_CLOZE = re.compile(r"\{\{c\d{1,3}::")
+_KEY_MARKS = re.compile(r"[*_`~]")
+_KEY_OTHER = re.compile(r"[^\w$\\^{}+\-=/()\[\]]+")
+
+
 def matching_key(text: str) -> str:
     """What makes two questions the same: NFKC, letters and digits, case-folded, single-spaced."""
-    text = unicodedata.normalize("NFKC", text.translate(INVISIBLE))
-    text = re.sub(r"\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)", r"\1", text)  # links -> their text
-    text = re.sub(r"\{\{c\d{1,3}::", "", text).replace("}}", "")
-    text = re.sub(r"[*_`~]", "", text)
-    text = re.sub(r"[^\w$\\^{}+\-=/()\[\]]+", " ", text.casefold())
+    text = unicodedata.normalize("NFKC", visible(text))
+    if "](" in text:
+        text = _KEY_LINK.sub(r"\1", text)  # links -> their text
+    if "{{" in text:
+        text = _KEY_CLOZE.sub("", text)
+    text = _KEY_MARKS.sub("", text.replace("}}", ""))
+    text = _KEY_OTHER.sub(" ", text.casefold())
     return " ".join(text.split())
 
 
@@ -81,9 +97,10 @@ def slugify(name: str) -> str:
     return slug.strip("-")[:40].strip("-")
 
 
-def card_id(deck: str, question: str, key: str = "") -> str:
-    """Stable id from the deck and the question's matching key (or the source's own note id)."""
-    basis = f"key:{key}" if key else matching_key(question)
+def card_id(deck: str, question: str, key: str = "", *, matching: str | None = None) -> str:
+    """Stable id from the deck and the question's matching key (or the source's own note id);
+    `matching` is that key when the caller already has it."""
+    basis = f"key:{key}" if key else (matching_key(question) if matching is None else matching)
     return f"{deck}-{hashlib.sha1(basis.encode()).hexdigest()[:10]}"
 
 
@@ -99,7 +116,7 @@ def strip_emphasis(text: str) -> str:
 
 def strip_trailers(text: str) -> str:
     """The question without what trails it: source links, tags, SR comments, emphasis marks."""
-    text = _SR_COMMENT.sub("", text).rstrip()
+    text = (_SR_COMMENT.sub("", text) if "<!--SR:" in text else text).rstrip()
     if len(text) > TAIL:
         return text[:-TAIL] + strip_trailers(text[-TAIL:]) if text[-TAIL:].strip() else text.rstrip()
     for _ in range(6):  # a few decorations in a row: `Q? 👶 [[src](u)] #card`
@@ -117,7 +134,7 @@ def _core(text: str) -> str:
     """For detection only: NFKC, no trailers, no emphasis, no trailing emoji or symbols."""
     if len(text) > 2 * TAIL:
         text = text[:200] + " " + text[-TAIL:]
-    text = strip_trailers(unicodedata.normalize("NFKC", text.translate(INVISIBLE)))
+    text = strip_trailers(unicodedata.normalize("NFKC", visible(text)))
     text = strip_emphasis(text).rstrip("*_ ")
     end = len(text)
     while end and (unicodedata.category(text[end - 1])[0] in "SZ" or text[end - 1] in "*_)]:.\ufe0f"):
@@ -127,8 +144,11 @@ def _core(text: str) -> str:
     return text[:end]
 
 
+_WORD = re.compile(r"[A-Za-z]+")
+
+
 def first_word(text: str) -> str:
-    m = re.search(r"[A-Za-z]+", text[:200])
+    m = _WORD.search(text, 0, 200)
     return m.group(0).lower() if m else ""
 
 
@@ -152,7 +172,7 @@ def has_card_tag(text: str) -> bool:
 
 def clean_question(text: str) -> str:
     """A question as one tidy string: labels, trailing links and tags out, soft breaks -> spaces."""
-    text = _CARD_TAG.sub(" ", text[:2 * MAX_QUESTION_CHARS].translate(INVISIBLE))
+    text = _CARD_TAG.sub(" ", visible(text[:2 * MAX_QUESTION_CHARS]))
     text = _LEAD_LABEL.sub("", text, count=1)
     text = _LEAD_NUMBER.sub("", text, count=1)
     lines = [line.strip() for line in text.split("\n")]
@@ -163,7 +183,9 @@ def clean_question(text: str) -> str:
 
 def clean_answer(text: str) -> str:
     """An answer block: common indent removed, a leading `Answer:` label and wrapper HTML dropped."""
-    text = _SR_COMMENT.sub("", text.translate(INVISIBLE))
+    text = visible(text)
+    if "<!--SR:" in text:
+        text = _SR_COMMENT.sub("", text)
     if "<" in text:
         text = drop_wrapper_html(text)
     text = _dedent("\n".join(line.rstrip() for line in text.split("\n"))).strip("\n")
