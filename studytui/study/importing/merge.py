@@ -61,15 +61,19 @@ def check_deck_name(deck: str) -> None:
 
 
 def load_existing(path: Path):
-    from studytui.study.deck import ImportedTopic
-    from studytui.yamlload import YamlFileError, load_model
+    from studytui.study.deck import ImportedTopic, load_topic_file
+    from studytui.yamlload import YamlFileError
 
     if not path.exists():
         return None
     try:
-        return load_model(path, ImportedTopic)
+        return load_topic_file(path, ImportedTopic)
     except YamlFileError as exc:
         raise StudytuiError(f"{exc.lines()[0]} (fix or remove the file; it was not changed)") from None
+    except UnicodeDecodeError:
+        raise StudytuiError(f"{path}:1: not UTF-8 text (fix or remove the file; it was not changed)") from None
+    except OSError as exc:
+        raise StudytuiError(f"{path}: cannot read ({exc.strerror or exc}); it was not changed") from None
 
 
 def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | None = None,
