@@ -261,7 +261,7 @@ def atomic_write(path: Path, text: str | Iterable[str], *, limit: int | None = N
     try:
         digest, size = hashlib.sha1(), 0
         with os.fdopen(fd, "wb") as f:
-            for chunk in [text] if isinstance(text, str) else text:
+            for chunk in _batched([text] if isinstance(text, str) else text):
                 data = chunk.encode("utf-8")
                 size += len(data)
                 if limit is not None and size > limit:
@@ -284,6 +284,20 @@ def atomic_write(path: Path, text: str | Iterable[str], *, limit: int | None = N
         if isinstance(exc, OSError):
             raise StudytuiError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
         raise
+
+
+def _batched(chunks: Iterable[str], size: int = 1 << 20) -> Iterator[str]:
+    """Small chunks joined into about `size` characters (one encode, hash and write per batch)."""
+    batch: list[str] = []
+    length = 0
+    for chunk in chunks:
+        batch.append(chunk)
+        length += len(chunk)
+        if length >= size:
+            yield "".join(batch)
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch)
 
 
 def _atomic_remove(path: Path) -> None:
