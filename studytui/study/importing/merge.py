@@ -163,12 +163,16 @@ def _merge(result: ImportResult, deck: str, path: Path, *, title: str | None, wr
                 report.unchanged += 1
             else:
                 report.updated += 1
-        data = card_data(new)  # validated; kept as a plain dict (a third of the memory)
-        # pydantic made its own copies of the texts: keep the import's (one copy of 50 MB of notes)
-        if data["q"] == ic.question:
-            data["q"] = ic.question
-        if data.get("a") == ic.answer:
-            data["a"] = ic.answer
+        # validated; kept as a plain dict (a third of the memory), what card_data(new) returns,
+        # built directly; pydantic made its own copies of the texts: the import's are kept (one
+        # copy of 50 MB of notes)
+        data: dict[str, Any] = {"id": new.id}
+        if new.type != "basic":
+            data["type"] = new.type
+        data["q"] = ic.question if new.q == ic.question else new.q
+        if new.a is not None:
+            data["a"] = ic.answer if new.a == ic.answer else new.a
+        data["tags"], data["sources"] = list(new.tags), list(new.sources)
         replaced[cid] = data
         if entry is not None:
             entry.add(new)
