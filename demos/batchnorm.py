@@ -1,21 +1,26 @@
-"""BatchNorm: high-LR training with vs without BN, train vs eval mode, running stats, folding into conv.
+"""BatchNorm: activation scale by depth, high-LR training with vs without BN, train vs eval, folding.
+
+Lesson: BN gives every layer inputs of unit scale, whatever the weights do, and that is what
+lets a deeper net train at a high learning rate; in eval mode it is a fixed per-channel affine
+map that folds into the conv before it.
 
 BatchNorm2d normalises each channel with the mean and variance of the current batch (in
 training) and then applies a learned scale gamma and shift beta:
 
     y = gamma * (x - mean) / sqrt(var + eps) + beta
 
-Four things to see, in order:
+Five things to see, in order:
 
-  1. Stability: the same small CNN at a high learning rate, with and without BN. Without BN the
-     scale of each layer's output depends on the weights, and the first large steps throw it
-     off: the net either never starts (its ReLUs end up dead or its output stops depending on
-     the image, every image gets the same prediction and the loss sits at ln 10 = 2.303), or
-     it starts late and learns more slowly. With BN the next layer always sees unit-scale
-     inputs and the same LR trains faster. The demo prints which way each run went; one seeded
-     quick run on the offline data (300 steps, lr 0.1): no BN loss 2.29 -> 2.18, val acc 0.19;
-     BN 2.38 -> 1.95, val acc 0.24. (The ablation of demos/run_experiments.py shows the strong
-     form on a 14-layer net: without BN it stays at chance.)  -> loss.png
+  0. Scale by depth, at initialisation: the std of every conv layer's output for one batch.
+     With PyTorch's default init and ReLUs each plain layer hands on a smaller signal than it
+     got, so after six convs the output barely depends on the image; with BN every layer's
+     output has std 1. This is deterministic and is what the tiny-mode test checks.  -> activations.png
+  1. Stability: the same 6-conv CNN at a high learning rate (SGD, lr 0.1, momentum 0.9), with
+     and without BN, same init seed and batches. Without BN the net typically never starts: the
+     loss sits at ln 10 = 2.303 (the same prediction for every image). With BN the same LR
+     trains. The demo prints which way each run went. A tiny run (60 steps) is too short for
+     either net to learn, so the test checks part 0 instead; the quick run (300 steps) shows
+     the difference in loss and val accuracy.  -> loss.png
   2. Train vs eval mode: in training BN uses the batch's own statistics, in eval the running
      averages, so the same input gives different outputs (and one example's output depends on
      the rest of its batch in train mode).
@@ -24,6 +29,9 @@ Four things to see, in order:
   4. Folding for inference: in eval mode BN is a fixed affine map per channel, so it can be
      merged into the conv before it (W' = W * gamma / sqrt(var + eps), b' = (b - mean) *
      gamma / sqrt(var + eps) + beta): one layer fewer, same outputs up to float rounding.
+
+A full GPU run (--full: 1500 steps, width 32, all of CIFAR-10) adds the accuracy gap after real
+training; the strong form on a 14-layer net is row 1 of demos/run_experiments.py.
 
     python demos/batchnorm.py --quick          # ~1 min on 2 CPU cores
 """
@@ -46,16 +54,18 @@ from studytui.lab.progress import Progress, print_summary
 from studytui.lab.train import accuracy, batch_indices, evaluate, seed_everything, unwrap
 
 
-def small_cnn(width: int, bn: bool, num_classes: int = 10) -> nn.Sequential:
-    """Three conv(-BN)-ReLU-pool stages and a linear head."""
+def small_cnn(width: int, bn: bool, num_classes: int = 10, convs_per_stage: int = 2) -> nn.Sequential:
+    """Three stages of `convs_per_stage` conv(-BN)-ReLU layers and a pool each, then a linear head."""
     layers: list[nn.Module] = []
     cin = 3
     for cout in (width, 2 * width, 4 * width):
-        layers.append(nn.Conv2d(cin, cout, 3, padding=1))
-        if bn:
-            layers.append(nn.BatchNorm2d(cout))
-        layers += [nn.ReLU(), nn.MaxPool2d(2)]
-        cin = cout
+        for _ in range(convs_per_stage):
+            layers.append(nn.Conv2d(cin, cout, 3, padding=1))
+            if bn:
+                layers.append(nn.BatchNorm2d(cout))
+            layers.append(nn.ReLU())
+            cin = cout
+        layers.append(nn.MaxPool2d(2))
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, num_classes)]
     return nn.Sequential(*layers)
 
@@ -63,7 +73,7 @@ def small_cnn(width: int, bn: bool, num_classes: int = 10) -> nn.Sequential:
 def train(bn: bool, data, dev, args) -> tuple[nn.Module, list[float], float]:
     """Train at the high LR; returns (model, losses per step, val accuracy). A NaN loss stops it."""
     gen = seed_everything(args.seed)
-    model = dev.prepare(small_cnn(args.width, bn))
+    model = dev.prepare(small_cnn(args.width, bn, convs_per_stage=args.convs_per_stage))
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
     criterion = nn.CrossEntropyLoss()
     losses: list[float] = []
@@ -89,6 +99,19 @@ def train(bn: bool, data, dev, args) -> tuple[nn.Module, list[float], float]:
                     losses += [float("nan")] * (args.steps - len(losses))
     _, val_acc = evaluate(model, data.test_x, data.test_y, dev, data.mean, data.std)
     return model, losses, val_acc
+
+
+def relu_input_stds(model: nn.Module, x: torch.Tensor) -> list[float]:
+    """The standard deviation of what each ReLU receives (a conv's output, after BN when there is
+    one), for one batch in train mode: the scale each layer hands to the next."""
+    probe = copy.deepcopy(model).train()  # a copy: probing must not move the real BN's running statistics
+    stds: list[float] = []
+    for m in probe.modules():
+        if isinstance(m, nn.ReLU):
+            m.register_forward_pre_hook(lambda _m, inp: stds.append(inp[0].float().std().item()))
+    with torch.no_grad():
+        probe(x)
+    return stds
 
 
 def outcome(losses: list[float], val_acc: float, classes: int = 10) -> str:
@@ -148,6 +171,7 @@ def main() -> int:
     parser.add_argument("--lr", type=float, default=0.1, help="the (high) SGD learning rate of part 1, momentum 0.9 (default 0.1)")
     parser.add_argument("--width", type=int, help="channels of the first stage")
     parser.add_argument("--steps", type=int, help="training steps per net")
+    parser.add_argument("--convs-per-stage", type=int, default=2, help="conv layers in each of the 3 stages (default 2: 6 convs)")
     args = parser.parse_args()
 
     dev = pick_device(args.device, amp="off", compile=args.compile)  # fp32: folding is compared exactly
@@ -163,6 +187,29 @@ def main() -> int:
     print(data.describe())
     print(f"device: {dev.describe()}")
     start = time.perf_counter()
+
+    # 0. at initialisation: the scale each layer hands to the next, without and with BN
+    probe = augment.normalize(data.test_x[:64], data.mean, data.std)
+    seed_everything(args.seed)
+    stds_plain = relu_input_stds(small_cnn(args.width, False, convs_per_stage=args.convs_per_stage).to(dev.device), probe)
+    seed_everything(args.seed)
+    stds_bn = relu_input_stds(small_cnn(args.width, True, convs_per_stage=args.convs_per_stage).to(dev.device), probe)
+    print("std of each conv layer's output at initialisation (what its ReLU receives):")
+    print("  layer      " + " ".join(f"{i + 1:>7d}" for i in range(len(stds_plain))))
+    print("  without BN " + " ".join(f"{v:7.4f}" for v in stds_plain))
+    print("  with BN    " + " ".join(f"{v:7.4f}" for v in stds_bn))
+    print(f"  without BN the signal shrinks {stds_plain[0] / stds_plain[-1]:.0f}x from the first conv to the last; "
+          f"with BN every layer gets unit scale")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    layers = range(1, len(stds_plain) + 1)
+    ax.plot(layers, stds_plain, "o-", label="without BN")
+    ax.plot(layers, stds_bn, "s-", label="with BN")
+    ax.set(yscale="log", xlabel="conv layer", ylabel="std of its output (log scale)",
+           title="activation scale by depth at initialisation (PyTorch default init)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "activations.png", dpi=110)
+    plt.close(fig)
 
     # 1. the same net at a high LR, without and with BN
     _, losses_plain, acc_plain = train(False, data, dev, args)
@@ -221,6 +268,10 @@ def main() -> int:
         "batchnorm",
         {
             "lr": args.lr,
+            # std of the first conv's output / std of the last's, at init: >> 1 = the signal fades with depth
+            "act_shrink_no_bn": stds_plain[0] / stds_plain[-1],
+            "act_shrink_bn": stds_bn[0] / stds_bn[-1],
+            "act_std_last_bn": stds_bn[-1],
             "loss_no_bn": losses_plain[-1],
             "loss_bn": losses_bn[-1],
             "val_acc_no_bn": acc_plain,
@@ -231,7 +282,7 @@ def main() -> int:
             "time_s": time.perf_counter() - start,
         },
         out,
-        [out / "loss.png", out / "running_stats.png"],
+        [out / "activations.png", out / "loss.png", out / "running_stats.png"],
     )
     return 0
 

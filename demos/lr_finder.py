@@ -1,23 +1,36 @@
 """LR range test: sweep the learning rate exponentially and watch the loss, to choose max_lr.
 
-Train from fresh weights for a few hundred batches while the LR grows by a constant factor
-every step, from --start-lr to --end-lr. Record the loss, smooth it with an exponential moving
-average (bias-corrected, so the first points are not dragged toward zero), and stop as soon as
-the smoothed loss passes 4x the best seen: from there on the run is diverging.
+Lesson: the loss against a growing LR is flat (too small to matter), then falls, reaches a
+minimum and blows up; a good max_lr for a schedule such as One Cycle sits on the falling stretch,
+below the minimum, never in the blow-up.
 
-Reading the curve: flat at the left (LR too small to matter), a descent, a minimum, then the
-blow-up. Two common rules turn it into a max_lr for OneCycle, both printed:
+Train from fresh weights for a few hundred batches while the LR grows by a constant factor
+every step, from --start-lr to --end-lr. Two smoothings of the noisy per-batch loss are used:
+
+  * while sweeping, an exponential moving average (bias-corrected) decides when to stop: as soon
+    as it passes 4x the best seen, the run is diverging. It only looks back, so it lags;
+  * for the suggestions, a centred moving average over +-(sweep length / 40) steps: it looks
+    both ways, so its minimum sits at the LR where the loss really was lowest. (With the EMA's
+    lag of about 1/(1-beta) = 50 steps, a 120-step sweep over 8 decades would put the "minimum"
+    three decades too far right, in the blow-up.)
+
+Two common rules turn the curve into a max_lr for OneCycle, both printed and marked on the plot:
 
   * steepest: the LR where the smoothed loss falls fastest (most negative slope against log LR,
               measured over a window of the sweep, on the descent before the minimum);
   * min/10:   the LR at the minimum of the smoothed loss, divided by 10. The minimum itself is
               already at the edge of stability, so backing off by 10x leaves a safety margin.
+              "The minimum" is the lowest point before the curve first turns up by more than
+              10%: a short sweep can spike and then dip lower at an even larger LR, because the
+              net keeps learning between spikes, and that later dip is not a usable LR.
 
-Both are marked on the plot; the one --rule picks (default min/10) is printed as the max_lr to
-use. The plot's y-axis covers the plateau, the descent and the minimum; the blow-up after it is
-cut off at the top so it cannot flatten the useful part. The test itself is only a
-heuristic: it runs on the first few hundred batches, and the best LR for a whole schedule can
-differ (often a little higher, since the warm-up of OneCycle tames the start).
+The one --rule picks (default min/10) is printed as the max_lr to use. The plot's y-axis covers
+the plateau, the descent and the minimum; the blow-up after it is cut off at the top. The test
+itself is a heuristic: it runs on the first few hundred batches, and the best LR for a whole
+schedule can differ (often a little higher, since the warm-up of OneCycle tames the start).
+The quick run (ResNet9 narrowed to width 16, offline data) shows the shape of the curve and
+where the rules land; a full GPU run (real ResNet9, CIFAR-10, 300 steps) gives an LR worth
+using for demos/onecycle.py --full.
 
     python demos/lr_finder.py --quick
     python demos/lr_finder.py --quick --optimizer sgd --end-lr 10
@@ -41,9 +54,31 @@ from studytui.lab.progress import Progress, print_summary
 from studytui.lab.train import batch_indices, seed_everything
 
 
+def centred_mean(values: list[float], half: int) -> list[float]:
+    """Mean of values[i-half .. i+half] (cut at both ends): smoothing without a lag."""
+    out = []
+    for i in range(len(values)):
+        window = values[max(0, i - half): i + half + 1]
+        out.append(sum(window) / len(window))
+    return out
+
+
+def first_minimum(losses: list[float], rise: float = 0.1) -> int:
+    """Index of the lowest loss before the curve first turns up: more than `rise` (10%) above the
+    lowest value so far. That first turn is where the LR stops being stable; a short sweep can
+    dip again after it (the net keeps learning between spikes), but that dip is not a safe LR."""
+    best = 0
+    for i, value in enumerate(losses):
+        if value < losses[best]:
+            best = i
+        elif value > losses[best] * (1 + rise):
+            break
+    return best
+
+
 def suggest(lrs: list[float], losses: list[float]) -> dict:
     """Both rules on a smoothed curve: {"steepest": lr, "min/10": lr}."""
-    min_i = min(range(len(losses)), key=losses.__getitem__)
+    min_i = first_minimum(losses)
     # slope of the loss against log(lr) over a window of +-w points (about a twentieth of the
     # sweep): a slope between neighbours picks up the wiggles of the first, noisy steps.
     # Only the descent counts: from after those first steps up to the minimum.
@@ -127,14 +162,17 @@ def main() -> int:
                 break
     print(f"sweep stopped: {stopped} after {len(lrs)} steps")
 
-    rules = suggest(lrs, smoothed)
+    # the suggestions come from a lag-free smoothing of the raw losses (see the docstring)
+    finite = [v if math.isfinite(v) else math.inf for v in raw]  # a NaN at the blow-up counts as "huge"
+    centred = centred_mean(finite, half=max(1, args.num_iter // 40))
+    rules = suggest(lrs, centred)
     chosen = rules[args.rule]
     print(f"suggested max_lr: steepest descent {rules['steepest']:.2e}, min/10 {rules['min/10']:.2e}")
     print(f"using the {args.rule} rule: max_lr = {chosen:.2e}  (try: python demos/onecycle.py --max-lr {chosen:.2g} --optimizer {args.optimizer})")
 
-    png = plot_lr_finder(lrs, smoothed, out / "lr_finder.png", suggestions=rules, chosen=args.rule)
+    png = plot_lr_finder(lrs, centred, out / "lr_finder.png", suggestions=rules, chosen=args.rule)
     (out / "lr_finder.json").write_text(
-        json.dumps({"lrs": lrs, "loss": raw, "smoothed": smoothed, "suggestions": rules, "rule": args.rule, "stopped": stopped}) + "\n"
+        json.dumps({"lrs": lrs, "loss": raw, "smoothed": centred, "ema": smoothed, "suggestions": rules, "rule": args.rule, "stopped": stopped}) + "\n"
     )
     print_summary(
         "lr_finder",

@@ -12,6 +12,12 @@ shapes; the torch modules are built from the same rows (`studytui.twins.twin(row
 checks that torch's own count agrees. Then both train with the same optimizer, batch size,
 number of steps and augmentation, and the table shows parameters against accuracy.
 
+Lesson: on images, the CNN with about a hundredth of the MLP's parameters reaches the higher
+validation accuracy; the MLP's extra parameters buy memorisation, not generalisation. The quick
+run (4,000 offline images, 5 epochs) shows the gap in validation accuracy and the MLP's
+train/val numbers; a full GPU run (all of CIFAR-10, 20 epochs, wider nets) shows how far each
+family gets when neither is starved of training.
+
     python demos/mlp_vs_cnn.py --quick           # ~1 min on 2 CPU cores
 """
 
@@ -81,11 +87,13 @@ def main() -> int:
     apply_mode(
         args,
         full=dict(epochs=20, batch_size=128, hidden=1024, width=64, n_train=None),
-        quick=dict(epochs=3, batch_size=64, hidden=512, width=16, n_train=4000),
-        tiny=dict(epochs=1, batch_size=32, hidden=64, width=4, n_train=128),
+        quick=dict(epochs=5, batch_size=64, hidden=512, width=16, n_train=4000),
+        # the smallest run where the CNN is ahead every time (seeds 0-3: by 0.09-0.15); with
+        # fewer steps the CNN has not started learning and the comparison is noise
+        tiny=dict(epochs=8, batch_size=64, hidden=64, width=16, n_train=2000),
     )
     out = out_dir(args, "mlp_vs_cnn")
-    n_test = {"full": None, "quick": 1000, "tiny": 64}[args.mode]
+    n_test = {"full": None, "quick": 1000, "tiny": 300}[args.mode]
     data = load_data(args.data_dir, args.download, n_train=args.n_train, n_test=n_test, seed=args.seed).to(dev.device)
     print(data.describe())
     print(f"device: {dev.describe()}")

@@ -17,6 +17,16 @@ pretrains a small CNN on classes 0-4 of the offline data, then transfers it to c
 whole workflow still runs. A model trained from scratch on the same target data, for the same
 number of epochs, is the baseline.
 
+Lesson: with few target images, features learned on another task are worth more than the same
+training budget spent from random weights; the head alone already uses them, and unfreezing the
+later stages with smaller LRs lets them adapt. The quick run (offline: pretraining on 2,000
+images of classes 0-4 for 8 epochs, then 500 target images) prints the four accuracies: head
+only, + last stage, + all stages (6 epochs in total) and from scratch (6 epochs). A tiny run is
+too short to pretrain anything useful, so the test checks the mechanism: during the head-only
+phase not one backbone weight or BN statistic moves, and the trainable parameter count grows
+phase by phase. A full GPU run with the ImageNet ResNet-18 shows the real size of the effect,
+and how much less the from-scratch ResNet-18 gets out of 2,500 images.
+
     python demos/transfer_learning.py --quick              # ~1 min on 2 CPU cores
     python demos/transfer_learning.py --quick --offline    # never touch the network
 """
@@ -132,7 +142,7 @@ def param_groups(stages: list[list[nn.Module]], head: nn.Module, unfrozen: int, 
 
 
 def train_phase(title: str, model, stages, unfrozen: int, data, dev, args, gen, epochs: int | None = None,
-                lr_ratio: float | None = None) -> float:
+                lr_ratio: float | None = None, lr: float | None = None) -> float:
     """Train the head and the last `unfrozen` stages for `epochs` (default args.phase_epochs); returns val accuracy.
 
     lr_ratio=1 gives every stage the same LR (plain training: pretraining and the baseline).
@@ -141,7 +151,7 @@ def train_phase(title: str, model, stages, unfrozen: int, data, dev, args, gen, 
     frozen = [m for stage in stages[: len(stages) - unfrozen] for m in stage]
     set_trainable([model], True)
     set_trainable(frozen, False)
-    groups = param_groups(stages, model.fc, unfrozen, args.lr, args.lr_ratio if lr_ratio is None else lr_ratio)
+    groups = param_groups(stages, model.fc, unfrozen, lr or args.lr, args.lr_ratio if lr_ratio is None else lr_ratio)
     optimizer = torch.optim.SGD(groups, momentum=0.9, weight_decay=5e-4)
     print(f"{title}: " + ", ".join(f"{g['name']} lr={g['lr']:.2e}" for g in groups)
           + f"; trainable params {sum(p.numel() for p in model.parameters() if p.requires_grad):,}")
@@ -175,6 +185,7 @@ def main() -> int:
     parser.add_argument("--phase-epochs", type=int, help="epochs of each fine-tuning phase")
     parser.add_argument("--n-target", type=int, help="training images of the target task (few: that is the point)")
     parser.add_argument("--lr", type=float, default=0.02, help="head learning rate (default 0.02)")
+    parser.add_argument("--pretrain-lr", type=float, default=0.05, help="learning rate of the offline pretraining (default 0.05)")
     parser.add_argument("--lr-ratio", type=float, default=3.0, help="each stage's LR = the next stage's / this (default 3)")
     args = parser.parse_args()
 
@@ -182,7 +193,7 @@ def main() -> int:
     apply_mode(
         args,
         full=dict(epochs=None, batch_size=128, width=32, pretrain_epochs=10, phase_epochs=4, n_target=2500, n_train=None),
-        quick=dict(epochs=None, batch_size=64, width=16, pretrain_epochs=3, phase_epochs=2, n_target=500, n_train=4000),
+        quick=dict(epochs=None, batch_size=64, width=16, pretrain_epochs=8, phase_epochs=2, n_target=500, n_train=4000),
         tiny=dict(epochs=None, batch_size=16, width=4, pretrain_epochs=1, phase_epochs=1, n_target=32, n_train=128),
     )
     out = out_dir(args, "transfer_learning")
@@ -215,7 +226,7 @@ def main() -> int:
         model = dev.prepare(SmallNet(len(source_classes), args.width))
         stages = model.stages()
         source_acc = train_phase("pretrain (classes 0-4)", model, stages, len(stages), source, dev, args, gen,
-                                 epochs=args.pretrain_epochs, lr_ratio=1.0)
+                                 epochs=args.pretrain_epochs, lr_ratio=1.0, lr=args.pretrain_lr)
         print(f"pretrained on {source.classes}: val_acc={source_acc:.4f}")
         make_scratch = lambda: SmallNet(len(target_classes), args.width)  # noqa: E731
     model = dev.prepare(model)
@@ -225,7 +236,12 @@ def main() -> int:
 
     # 3. head only, then progressive unfreezing with discriminative LRs
     results = {}
+    before = {k: v.clone() for k, v in model.state_dict().items() if not k.startswith("fc.")}
     results["head only"] = train_phase("head only (backbone frozen)", model, stages, 0, target, dev, args, gen)
+    # frozen means frozen: no weight and no BN running statistic of the backbone moved
+    backbone_change = max((v.float() - before[k].float()).abs().max().item()
+                          for k, v in model.state_dict().items() if k in before)
+    print(f"largest change of any backbone weight or BN statistic during the head-only phase: {backbone_change:g}")
     results["+ last stage"] = train_phase("unfreeze last stage", model, stages, 1, target, dev, args, gen)
     results["+ all stages"] = train_phase("unfreeze all stages", model, stages, len(stages), target, dev, args, gen)
 
@@ -247,6 +263,7 @@ def main() -> int:
             "val_acc_last": results["+ last stage"],
             "val_acc_all": results["+ all stages"],
             "val_acc_scratch": results["from scratch"],
+            "head_phase_backbone_change": backbone_change,
             "time_s": time.perf_counter() - start,
         },
         out,

@@ -338,6 +338,74 @@ class CardStates(MutableMapping):
             out.append(PHASES[phases[j]])
         return out
 
+    def counters(self, cid: str) -> tuple[int, int, int, int] | None:
+        """(reps, lapses, review-phase answers, of which passed) of a card without building its
+        state; None if it was never answered."""
+        st = self._live.get(cid)
+        if st is not None:
+            return st.reps, st.lapses, st.review_answers, st.review_passes
+        i = self._row.get(cid)
+        if i is None:
+            return None
+        c = self.columns
+        return c.reps[i], c.lapses[i], c.answers[i], c.passes[i]
+
+    def _overridden(self) -> list[int]:
+        return [i for i in map(self._row.get, self._live) if i is not None]
+
+    def review_totals(self) -> tuple[int, int]:
+        """(review-phase answers, of which passed) over all cards, summed over the columns."""
+        answers = sum(st.review_answers for st in self._live.values())
+        passes = sum(st.review_passes for st in self._live.values())
+        if self.columns is not None:
+            cols, old = self.columns, self._overridden()
+            answers += sum(cols.answers) - sum(cols.answers[i] for i in old)
+            passes += sum(cols.passes) - sum(cols.passes[i] for i in old)
+        return answers, passes
+
+    def with_lapses(self, least: int) -> set[str]:
+        """The cards that lapsed at least `least` times."""
+        out = {cid for cid, st in self._live.items() if st.lapses >= least}
+        if self.columns is not None:
+            ids, live = self.columns.ids, self._live
+            out.update(cid for cid in (ids[i] for i, n in enumerate(self.columns.lapses) if n >= least)
+                       if cid not in live)
+        return out
+
+    def hashes(self) -> Iterator[tuple[str, str]]:
+        """(card id, content hash at its last answer) of the cards answered with a hash."""
+        yield from ((cid, st.content_hash) for cid, st in self._live.items() if st.content_hash)
+        if self.columns is not None:
+            cols, live = self.columns, self._live
+            for i, has in enumerate(cols.has_hash):
+                if has and cols.ids[i] not in live:
+                    yield cols.ids[i], cols.hash_of(i)
+
+    def fast_card(self, cid: str) -> list | None:
+        """The card as the fast replay's list [state, step, stability, difficulty, due µs, last
+        µs] (studytui/study/replay.py), without building its state; None if never answered."""
+        st = self._live.get(cid)
+        if st is not None:
+            f = st.fsrs
+            return [int(f.state), f.step, f.stability, f.difficulty, us_of(f.due),
+                    None if f.last_review is None else us_of(f.last_review)]
+        i = self._row.get(cid)
+        if i is None:
+            return None
+        c = self.columns
+        step, s, d, last = c.step[i], c.stability[i], c.difficulty[i], c.last_us[i]
+        return [c.state[i], None if step < 0 else step, None if math.isnan(s) else s, None if math.isnan(d) else d,
+                c.due_us[i], None if last == NONE_INT else last]
+
+    def content_hash(self, cid: str) -> str | None:
+
+        """The content hash a card had at its last answer (None: never answered, or no hash)."""
+        st = self._live.get(cid)
+        if st is not None:
+            return st.content_hash
+        i = self._row.get(cid)
+        return None if i is None else self.columns.hash_of(i)
+
     def due_key(self, cid: str) -> tuple[bool, int] | None:
         """(learning queue, due µs) of a card without building its state; None if unanswered."""
         st = self._live.get(cid)

@@ -84,9 +84,15 @@ def test_residual_trains_where_plain_does_not(runs):
     assert summary["residual_loss"] < summary["plain_loss"] - 0.3
 
 
-def test_batchnorm_folds_into_conv(runs):
+def test_batchnorm_keeps_every_layer_at_unit_scale_and_folds_into_conv(runs):
     text, out, summary = finished(runs, "batchnorm")
-    assert (out / "running_stats.png").is_file()
+    assert (out / "running_stats.png").is_file() and (out / "activations.png").is_file()
+    # the mechanism (a tiny run is too short for the loss difference, see the demo's docstring):
+    # at init, without BN each conv hands on a smaller signal, so the 6th conv's output is a small
+    # fraction of the 1st's; with BN every conv's output has std 1
+    assert summary["act_shrink_no_bn"] > 5
+    assert summary["act_shrink_bn"] == pytest.approx(1.0, abs=0.05)
+    assert summary["act_std_last_bn"] == pytest.approx(1.0, abs=0.05)
     assert summary["fold_max_diff"] < 1e-4
     assert summary["train_eval_diff"] > 0  # batch statistics vs running statistics
     printed = float(re.search(r"max \|logit difference\| = (\S+)", text).group(1))
@@ -125,25 +131,33 @@ def test_transfer_learning_offline_fallback(runs):
     all_stages = re.search(r"unfreeze all stages: .*trainable params (\d[\d,]*)", text)
     # freezing shows: only the new head trains at first, everything at the end
     assert int(head_only.group(1).replace(",", "")) < int(all_stages.group(1).replace(",", ""))
+    # and a frozen backbone stays put, BN running statistics included (a tiny run is too short to
+    # pretrain useful features, so the accuracy direction is left to the quick run: see the docstring)
+    assert summary["head_phase_backbone_change"] == 0.0
 
 
-def test_mlp_has_more_parameters_than_cnn(runs):
+def test_cnn_beats_the_mlp_with_far_fewer_parameters(runs):
     text, out, summary = finished(runs, "mlp_vs_cnn")
-    assert summary["mlp_params"] > summary["cnn_params"]
+    assert summary["mlp_params"] > 10 * summary["cnn_params"]
+    # same data, steps, optimiser: the CNN generalises better (seeds 0-3 gave a lead of 0.09-0.15)
+    assert summary["cnn_val_acc"] > summary["mlp_val_acc"] + 0.05
     assert re.search(rf"MLP\s+{summary['mlp_params']:,}", text)  # the table shows the calculator's count
 
 
 def test_lr_finder_suggests_from_the_falling_part_of_the_curve(runs):
     text, out, summary = finished(runs, "lr_finder")
     sweep = json.loads((out / "lr_finder.json").read_text())
-    lrs, smoothed = sweep["lrs"], sweep["smoothed"]
+    lrs, raw, smoothed = sweep["lrs"], sweep["loss"], sweep["smoothed"]
+    plateau = sum(raw[:5]) / 5  # the loss at LRs too small to matter
     lowest = min(range(len(smoothed)), key=smoothed.__getitem__)
-    assert smoothed[lowest] < smoothed[0] - 0.2  # the loss did fall before it blew up
-    assert smoothed[-1] > smoothed[lowest]  # ... and did blow up at the top of the sweep
+    assert smoothed[lowest] < plateau - 0.3  # the loss did fall ...
+    # ... and blew up: the first LR where the smoothed loss passes 1.5x its lowest value so far
+    blow_up = next(i for i in range(len(smoothed)) if smoothed[i] > 1.5 * min(smoothed[: i + 1]))
     for rule, lr in sweep["suggestions"].items():
-        # each rule picks an LR below the one with the lowest loss, where the loss has already
-        # dropped from its start: the descending stretch, not the flat start or the blow-up
-        at = min(range(len(lrs)), key=lambda i: abs(math.log(lrs[i] / lr)))
-        assert lrs[0] < lr < lrs[lowest], rule
-        assert smoothed[at] < smoothed[0], rule
+        # every rule stays a safe distance from the blow-up (a lagging smoothing once put the
+        # minimum/10 rule within 10x of it)
+        assert lrs[0] < lr < lrs[blow_up] / 10, rule
+    # the steepest-descent rule sits on the falling stretch: the loss there is already below the plateau
+    steepest = min(range(len(lrs)), key=lambda i: abs(math.log(lrs[i] / sweep["suggestions"]["steepest"])))
+    assert smoothed[steepest] < plateau - 0.1
     assert summary["suggested_lr"] == sweep["suggestions"][summary["rule"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -369,6 +370,25 @@ def test_a_snapshot_of_many_cards_with_old_and_recent_answers_matches_a_replay(t
         store.set_blob(sch.SNAPSHOT_KEY, b"")
     replayed = StudySession(Store.open(copy), deck)
     assert replayed._states.columns is None
+    from studytui.study.stats import due_forecast, retention_by_topic
+
+    a_stats, b_stats = fresh.stats(now=T0), replayed.stats(now=T0)
+    assert {k: v for k, v in a_stats.items() if k != "db"} == {k: v for k, v in b_stats.items() if k != "db"}
+    assert a_stats["edited_since_review"] and a_stats["retention"] and a_stats["reviews_per_day"]
+    for session_ in (fresh, replayed):
+        session_.settings = replace(session_.settings, leech_lapses=2)
+    assert fresh.stats(now=T0)["leeches"] == replayed.stats(now=T0)["leeches"] != []
+    assert retention_by_topic(fresh) == retention_by_topic(replayed)  # all-time, not the kept days
+    assert due_forecast(fresh, now=T0) == due_forecast(replayed, now=T0)
+    from studytui.study import exam_plan, readiness
+
+    exam_day = T0.date() + timedelta(days=9)
+    for session_ in (fresh, replayed):
+        readiness.save_exam_date(session_.store, exam_day)
+    assert readiness.forecast(fresh, exam_day) == readiness.forecast(replayed, exam_day)
+    assert exam_plan.plan_today(fresh, now=T0) == exam_plan.plan_today(replayed, now=T0)
+    assert readiness.forecast_history(fresh, exam_day, now=T0) == readiness.forecast_history(replayed, exam_day, now=T0)
+    assert len(fresh._states._live) < 60  # the stats and the exam plan built no per-card states
     assert_same_states(fresh, replayed, T0)
     fresh.close()
     replayed.close()
