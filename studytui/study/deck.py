@@ -45,7 +45,8 @@ from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, Validatio
 
 
 from studytui.errors import StudytuiError
-from studytui.yamlload import YamlFileError, line_of, load_model, load_model_and_tree, read_capped_bytes
+from studytui.yamlload import (YamlFileError, digest_capped, line_of, load_model, load_model_and_tree,
+                               read_capped_bytes)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 MAX_TEXT = 10_000  # characters of one question/answer/note: a card, not a book (and it must render fast)
@@ -265,6 +266,17 @@ def load_topic(path: Path) -> Topic:
     return load_model(Path(path), Topic)
 
 
+def load_topic_file(path: Path, model: type[Topic] = Topic) -> Topic:
+    """One topic file, validated: its cards built from the deck cache when the file is unchanged
+    (a re-import of 100,000 cards does not parse 56 MB of YAML again), else parsed.
+    YamlFileError (file:line problems), OSError, UnicodeDecodeError."""
+    topic, _ = _load_file(Path(path), model)
+    if isinstance(topic, Topic):
+        return topic
+    cards = CachedNotes(topic, Path(path), model).notes(list(range(len(topic.note_ids))))
+    return model.model_construct(**topic.fields, cards=cards)  # every card validated from its blob
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in one file, printed as `file:line: message`."""
@@ -464,14 +476,15 @@ class _Lines:
     """Line numbers of a topic file, composed only when a problem needs one (the cache and the
     happy path never build PyYAML's node tree twice)."""
 
-    def __init__(self, path: Path, data: bytes, root: yaml.Node | None = None):
+    def __init__(self, path: Path, data: bytes | None, root: yaml.Node | None = None):
         self.path, self.data, self.root = path, data, root
 
     def __call__(self, *keys: object) -> int:
         if self.root is None:
             from studytui.yamlload import parse_yaml
 
-            self.root = parse_yaml(self.path, self.data.decode("utf-8"))[1]
+            text = self.data.decode("utf-8") if self.data is not None else None  # None: parse_yaml reads it
+            self.root = parse_yaml(self.path, text)[1]
         return line_of(self.root, *keys)
 
 
@@ -492,19 +505,21 @@ def cache_schema(model: type[Topic]) -> str:
     return f"{_schema_digest()}:{model.__qualname__}"
 
 
-def _load_file(path: Path, model: type[Topic], data: bytes, st):
+def _load_file(path: Path, model: type[Topic]):
     """The validated topic of one file: from the cache when the file is unchanged (a
-    deckcache.CachedTopic), else parsed (and then cached). YamlFileError carries file:line problems."""
+    deckcache.CachedTopic; the file is only hashed), else parsed (and then cached).
+    YamlFileError carries file:line problems; OSError, UnicodeDecodeError."""
     from studytui.study import deckcache
 
-    key = deckcache.file_key(st, data)
     schema = cache_schema(model)
-    cached = deckcache.load(path, key, schema)
-    if cached is not None:
-        return cached, _Lines(path, data)
-    text = data.decode("utf-8")
-    topic, root = load_model_and_tree(path, model, text)
-    deckcache.save(path, topic, key, schema)
+    if deckcache.cache_dir() is not None:
+        st, sha1 = digest_capped(path)
+        cached = deckcache.load(path, deckcache.key_of(st, sha1), schema)
+        if cached is not None:
+            return cached, _Lines(path, None)
+    data, st = read_capped_bytes(path)
+    topic, root = load_model_and_tree(path, model, data.decode("utf-8"))
+    deckcache.save(path, topic, deckcache.file_key(st, data), schema)
     return topic, _Lines(path, data, root)
 
 
@@ -571,23 +586,18 @@ def _load_deck(
     loaded: list[tuple[Path, _Lines, list[str]]] = []
     where_topic: dict[str, tuple[Path, _Lines]] = {}
     for path, model in plan:
+        if files is not None and IMPORTED_DIR_NAME in (path.parent.name, path.parent.parent.name):  # an import
+            model = ImportedTopic
         try:
-            data, st = read_capped_bytes(path)
-        except YamlFileError as exc:  # too large to read
+            topic, lines = _load_file(path, model)
+        except UnicodeDecodeError:
+            problems.append(Problem(path, 1, "not UTF-8 text"))
+            continue
+        except YamlFileError as exc:  # also: too large to read
             problems += [Problem(path, line, msg) for line, msg in exc.problems]
             continue
         except OSError as exc:
             problems.append(Problem(path, 1, f"cannot read: {exc.strerror or exc}"))
-            continue
-        if files is not None and IMPORTED_DIR_NAME in (path.parent.name, path.parent.parent.name):  # an import
-            model = ImportedTopic
-        try:
-            topic, lines = _load_file(path, model, data, st)
-        except UnicodeDecodeError:
-            problems.append(Problem(path, 1, "not UTF-8 text"))
-            continue
-        except YamlFileError as exc:
-            problems += [Problem(path, line, msg) for line, msg in exc.problems]
             continue
         if isinstance(topic, CachedTopic):
             fields, note_ids = topic.fields, topic.note_ids

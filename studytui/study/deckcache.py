@@ -206,8 +206,9 @@ class EntryWriter:
         self._starts.append(self._at)
         self._lengths.append(len(blob))
         self._crcs.append(zlib.crc32(blob))
-        if len(items) == 1 and items[0].id == card.id and len(items[0].content_hash) == 16:
-            self._hashes += items[0].content_hash.encode()
+        content_hash = items[0].content_hash if len(items) == 1 and items[0].id == card.id else ""
+        if len(content_hash) == 16:
+            self._hashes += content_hash.encode()
         else:
             self._hashes += b"-" * 16
             self._more[number] = [(item.id, item.content_hash) for item in items]
