@@ -423,6 +423,12 @@ def test_a_snapshot_saved_over_a_loaded_one_matches_a_replay(tmp_path, deck_dirs
         now += timedelta(minutes=4)
     middle.answer("beta-1", Rating.Good, now=now)  # a card the loaded snapshot has no row for
     assert middle._states._extra >= 1 and 0 < len(middle._states._live) < len(middle._states)
+    from studytui.study.cardstates import CardColumns
+
+    keep_from = to_ms(now - timedelta(days=3))
+    merged = CardColumns.from_states(middle._states, keep_from)  # unbuilt rows gathered by column
+    built = CardColumns.from_states({cid: middle._states[cid] for cid in list(middle._states)}, keep_from)
+    assert merged.encode({}) == built.encode({}) and merged.ids == built.ids
     middle._save_snapshot()
     middle.close()
     with Store.open(path) as store:
