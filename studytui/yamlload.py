@@ -131,10 +131,10 @@ def digest_capped(path: Path) -> tuple[os.stat_result, str]:
     """The status and SHA-1 of a YAML file, read in pieces (a cache hit never holds the file in
     memory); YamlFileError past MAX_YAML_BYTES, OSError."""
     digest, size = hashlib.sha1(), 0
-    buffer = bytearray(1 << 20)
-    view = memoryview(buffer)
     with open(path, "rb", buffering=0) as f:
         st = os.fstat(f.fileno())
+        buffer = bytearray(min(max(st.st_size + 1, 4096), 1 << 20))  # a small file: one small read
+        view = memoryview(buffer)
         while n := f.readinto(buffer):
             size += n
             if size > MAX_YAML_BYTES:
