@@ -6,6 +6,7 @@ and list indexes) is walked through the tree to find the line to blame.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import TypeVar
@@ -124,6 +125,22 @@ def read_capped_bytes(path: Path) -> tuple[bytes, os.stat_result]:
     if len(data) > MAX_YAML_BYTES:
         raise YamlFileError(path, [(1, f"the file is larger than {MAX_YAML_BYTES // 2**20} MB; refusing to read it")])
     return data, st
+
+
+def digest_capped(path: Path) -> tuple[os.stat_result, str]:
+    """The status and SHA-1 of a YAML file, read in pieces (a cache hit never holds the file in
+    memory); YamlFileError past MAX_YAML_BYTES, OSError."""
+    digest, size = hashlib.sha1(), 0
+    with open(path, "rb", buffering=0) as f:
+        st = os.fstat(f.fileno())
+        buffer = bytearray(min(max(st.st_size + 1, 4096), 1 << 20))  # a small file: one small read
+        view = memoryview(buffer)
+        while n := f.readinto(buffer):
+            size += n
+            if size > MAX_YAML_BYTES:
+                raise YamlFileError(path, [(1, f"the file is larger than {MAX_YAML_BYTES // 2**20} MB; refusing to read it")])
+            digest.update(view[:n])
+    return st, digest.hexdigest()
 
 
 def _describe(loc: tuple[object, ...]) -> str:

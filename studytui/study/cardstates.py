@@ -21,6 +21,7 @@ import struct
 import sys
 import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -158,6 +159,8 @@ class CardColumns:
     def from_states(cls, states: "CardStates | dict[str, CardState]", keep_from_ms: int) -> "CardColumns":
         """Columns of every state, with history entries from `keep_from_ms` on. Rows of a
         CardStates that were never built are copied as they are."""
+        if isinstance(states, CardStates) and states.columns is not None:
+            return cls._merged(states, keep_from_ms)
         rows = []
         for cid, row in (states.raw_rows() if isinstance(states, CardStates) else
                          ((cid, cls.row_of(st)) for cid, st in states.items())):
@@ -189,6 +192,61 @@ class CardColumns:
         c["recent_ms"], c["recent_rows"] = array("q", (ms for ms, _ in recent)), array("i", (i for _, i in recent))
         n_learning = sum(1 for r in rows if not r[0])
         return cls(ids, "\0".join(h or "" for h in hashes), n_learning, **c)
+
+    ROW_FIELDS = ("state", "step", "stability", "difficulty", "due_us", "last_us", "reps", "lapses", "first_ms",
+                  "last_rating", "hash", "answers", "passes")  # the row form's fields before the history
+
+    @classmethod
+    def _merged(cls, states: "CardStates", keep_from_ms: int) -> "CardColumns":
+        """from_states for columns with some states built over them (a session that answered
+        since it loaded the snapshot): the unchanged rows keep their order and are gathered
+        column by column, the built ones are merged in (every 500 answers; ~10x faster than row
+        by row at 20,000 cards)."""
+        old, live = states.columns, states._live
+        n, nl, ids, dues = len(old.ids), old.n_learning, old.ids, old.due_us
+        keep = [i for i, cid in enumerate(ids) if cid not in live]  # in (group, due, id) order
+        extra = sorted((int(row[0]) not in LEARNING_STATES, row[4], cid, row)
+                       for cid, row in ((cid, cls.row_of(st)) for cid, st in live.items()))
+        order, pos = [], 0
+        for k, (group, due, cid, _) in enumerate(extra):  # merge: old rows, then built row k (index n + k)
+            j = bisect_left(keep, (group, due, cid), lo=pos, key=lambda i: (i >= nl, dues[i], ids[i]))
+            order += keep[pos:j]
+            order.append(n + k)
+            pos = j
+        order += keep[pos:]
+        c: dict[str, Any] = {}
+        for f, name in enumerate(cls.ROW_FIELDS):
+            if name == "hash":
+                continue
+            col = getattr(old, name)
+            values = (list(col) if isinstance(col, bytes) else col.tolist()) + [r[3][f] for r in extra]
+            gathered = map(values.__getitem__, order)
+            c[name] = bytes(gathered) if isinstance(col, bytes) else array(col.typecode, gathered)
+        h = cls.ROW_FIELDS.index("hash")
+        hashes = [old.hash_of(i) for i in range(n)] if any(old.has_hash) else [None] * n
+        hashes = [*hashes, *(r[3][h] for r in extra)]
+        hashes = [hashes[i] for i in order]
+        hist_off, hist, recent = [0], [], []
+        off, hms, hph, hra = old.hist_off, old.hist_ms, old.hist_phase, old.hist_rating
+        for row, i in enumerate(order):
+            if i < n:
+                a, b = off[i], off[i + 1]
+                kept = [(hms[j], hph[j], hra[j]) for j in range(a, b) if hms[j] >= keep_from_ms] if b > a else ()
+            else:
+                kept = [e for e in extra[i - n][3][13] if e[0] >= keep_from_ms]
+            if kept:
+                hist += kept
+                recent.append((kept[-1][0], row))
+            hist_off.append(len(hist))
+        recent.sort()
+        c["has_hash"] = bytes(x is not None for x in hashes)
+        c["hist_off"] = array("i", hist_off)
+        c["hist_ms"] = array("q", (e[0] for e in hist))
+        c["hist_phase"], c["hist_rating"] = bytes(e[1] for e in hist), bytes(e[2] for e in hist)
+        c["recent_ms"], c["recent_rows"] = array("q", (ms for ms, _ in recent)), array("i", (r for _, r in recent))
+        n_learning = sum(1 for i in order if (i < nl if i < n else not extra[i - n][0]))
+        new_ids = [*ids, *(r[2] for r in extra)]
+        return cls([new_ids[i] for i in order], "\0".join(x or "" for x in hashes), n_learning, **c)
 
     # --- the blob --------------------------------------------------------------------------
 
@@ -337,6 +395,74 @@ class CardStates(MutableMapping):
                 break
             out.append(PHASES[phases[j]])
         return out
+
+    def counters(self, cid: str) -> tuple[int, int, int, int] | None:
+        """(reps, lapses, review-phase answers, of which passed) of a card without building its
+        state; None if it was never answered."""
+        st = self._live.get(cid)
+        if st is not None:
+            return st.reps, st.lapses, st.review_answers, st.review_passes
+        i = self._row.get(cid)
+        if i is None:
+            return None
+        c = self.columns
+        return c.reps[i], c.lapses[i], c.answers[i], c.passes[i]
+
+    def _overridden(self) -> list[int]:
+        return [i for i in map(self._row.get, self._live) if i is not None]
+
+    def review_totals(self) -> tuple[int, int]:
+        """(review-phase answers, of which passed) over all cards, summed over the columns."""
+        answers = sum(st.review_answers for st in self._live.values())
+        passes = sum(st.review_passes for st in self._live.values())
+        if self.columns is not None:
+            cols, old = self.columns, self._overridden()
+            answers += sum(cols.answers) - sum(cols.answers[i] for i in old)
+            passes += sum(cols.passes) - sum(cols.passes[i] for i in old)
+        return answers, passes
+
+    def with_lapses(self, least: int) -> set[str]:
+        """The cards that lapsed at least `least` times."""
+        out = {cid for cid, st in self._live.items() if st.lapses >= least}
+        if self.columns is not None:
+            ids, live = self.columns.ids, self._live
+            out.update(cid for cid in (ids[i] for i, n in enumerate(self.columns.lapses) if n >= least)
+                       if cid not in live)
+        return out
+
+    def hashes(self) -> Iterator[tuple[str, str]]:
+        """(card id, content hash at its last answer) of the cards answered with a hash."""
+        yield from ((cid, st.content_hash) for cid, st in self._live.items() if st.content_hash)
+        if self.columns is not None:
+            cols, live = self.columns, self._live
+            for i, has in enumerate(cols.has_hash):
+                if has and cols.ids[i] not in live:
+                    yield cols.ids[i], cols.hash_of(i)
+
+    def fast_card(self, cid: str) -> list | None:
+        """The card as the fast replay's list [state, step, stability, difficulty, due µs, last
+        µs] (studytui/study/replay.py), without building its state; None if never answered."""
+        st = self._live.get(cid)
+        if st is not None:
+            f = st.fsrs
+            return [int(f.state), f.step, f.stability, f.difficulty, us_of(f.due),
+                    None if f.last_review is None else us_of(f.last_review)]
+        i = self._row.get(cid)
+        if i is None:
+            return None
+        c = self.columns
+        step, s, d, last = c.step[i], c.stability[i], c.difficulty[i], c.last_us[i]
+        return [c.state[i], None if step < 0 else step, None if math.isnan(s) else s, None if math.isnan(d) else d,
+                c.due_us[i], None if last == NONE_INT else last]
+
+    def content_hash(self, cid: str) -> str | None:
+
+        """The content hash a card had at its last answer (None: never answered, or no hash)."""
+        st = self._live.get(cid)
+        if st is not None:
+            return st.content_hash
+        i = self._row.get(cid)
+        return None if i is None else self.columns.hash_of(i)
 
     def due_key(self, cid: str) -> tuple[bool, int] | None:
         """(learning queue, due µs) of a card without building its state; None if unanswered."""

@@ -45,7 +45,8 @@ from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, Validatio
 
 
 from studytui.errors import StudytuiError
-from studytui.yamlload import YamlFileError, line_of, load_model, load_model_and_tree, read_capped_bytes
+from studytui.yamlload import (YamlFileError, digest_capped, line_of, load_model, load_model_and_tree,
+                               read_capped_bytes)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 MAX_TEXT = 10_000  # characters of one question/answer/note: a card, not a book (and it must render fast)
@@ -265,6 +266,17 @@ def load_topic(path: Path) -> Topic:
     return load_model(Path(path), Topic)
 
 
+def load_topic_file(path: Path, model: type[Topic] = Topic) -> Topic:
+    """One topic file, validated: its cards built from the deck cache when the file is unchanged
+    (a re-import of 100,000 cards does not parse 56 MB of YAML again), else parsed.
+    YamlFileError (file:line problems), OSError, UnicodeDecodeError."""
+    topic, _ = _load_file(Path(path), model)
+    if isinstance(topic, Topic):
+        return topic
+    cards = CachedNotes(topic, Path(path), model).notes(list(range(len(topic.note_ids))))
+    return model.model_construct(**topic.fields, cards=cards)  # every card validated from its blob
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in one file, printed as `file:line: message`."""
@@ -348,6 +360,9 @@ class DeckCards(Mapping[str, Card]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)
+
+    def keys(self):  # type: ignore[override]
+        return self._entries.keys()  # the dict's own view: set operations at C speed
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -464,14 +479,15 @@ class _Lines:
     """Line numbers of a topic file, composed only when a problem needs one (the cache and the
     happy path never build PyYAML's node tree twice)."""
 
-    def __init__(self, path: Path, data: bytes, root: yaml.Node | None = None):
+    def __init__(self, path: Path, data: bytes | None, root: yaml.Node | None = None):
         self.path, self.data, self.root = path, data, root
 
     def __call__(self, *keys: object) -> int:
         if self.root is None:
             from studytui.yamlload import parse_yaml
 
-            self.root = parse_yaml(self.path, self.data.decode("utf-8"))[1]
+            text = self.data.decode("utf-8") if self.data is not None else None  # None: parse_yaml reads it
+            self.root = parse_yaml(self.path, text)[1]
         return line_of(self.root, *keys)
 
 
@@ -492,19 +508,24 @@ def cache_schema(model: type[Topic]) -> str:
     return f"{_schema_digest()}:{model.__qualname__}"
 
 
-def _load_file(path: Path, model: type[Topic], data: bytes, st):
+def _load_file(path: Path, model: type[Topic], folder: Path | None | bool = True):
     """The validated topic of one file: from the cache when the file is unchanged (a
-    deckcache.CachedTopic), else parsed (and then cached). YamlFileError carries file:line problems."""
+    deckcache.CachedTopic; the file is only hashed), else parsed (and then cached).
+    `folder`: the cache dir (None: no cache; True: look it up). YamlFileError carries file:line
+    problems; OSError, UnicodeDecodeError."""
     from studytui.study import deckcache
 
-    key = deckcache.file_key(st, data)
     schema = cache_schema(model)
-    cached = deckcache.load(path, key, schema)
-    if cached is not None:
-        return cached, _Lines(path, data)
-    text = data.decode("utf-8")
-    topic, root = load_model_and_tree(path, model, text)
-    deckcache.save(path, topic, key, schema)
+    if folder is True:
+        folder = deckcache.cache_dir()
+    if folder:
+        st, sha1 = digest_capped(path)
+        cached = deckcache.load(path, deckcache.key_of(st, sha1), schema, folder)
+        if cached is not None:
+            return cached, _Lines(path, None)
+    data, st = read_capped_bytes(path)
+    topic, root = load_model_and_tree(path, model, data.decode("utf-8"))
+    deckcache.save(path, topic, deckcache.file_key(st, data), schema)
     return topic, _Lines(path, data, root)
 
 
@@ -542,9 +563,16 @@ def _load_deck(
     in the `demos/` folder beside the topic file's folder, else in the project's demos/.
     """
     from studytui.paths import CARDS_DIR, DEMOS_DIR
-    from studytui.study.deckcache import CachedTopic
+    from studytui.study.deckcache import CachedTopic, cache_dir
 
     demo_dirs: dict[Path, Path] = {}
+    demo_found: dict[tuple[Path, str], bool] = {}
+
+    def demo_exists(path: Path, demo: str) -> bool:
+        where = (demos_for(path), demo)
+        if where not in demo_found:
+            demo_found[where] = (where[0] / demo).is_file()
+        return demo_found[where]
 
     def demos_for(path: Path) -> Path:
         # demos/ beside the cards/ folder (a project checkout, or a test's copy), else the package's
@@ -566,28 +594,24 @@ def _load_deck(
 
     deck = Deck()
     problems: list[Problem] = []
-    # note id -> the number of the file that has it; per file: its path, lines and note ids
-    owner: dict[str, int] = {}
+    folder = cache_dir()
+    # per file kept: its path, lines and note ids (a note id is also its first item's id, so the
+    # deck's items tell whether a note id was seen)
     loaded: list[tuple[Path, _Lines, list[str]]] = []
     where_topic: dict[str, tuple[Path, _Lines]] = {}
     for path, model in plan:
+        if files is not None and IMPORTED_DIR_NAME in (path.parent.name, path.parent.parent.name):  # an import
+            model = ImportedTopic
         try:
-            data, st = read_capped_bytes(path)
-        except YamlFileError as exc:  # too large to read
+            topic, lines = _load_file(path, model, folder)
+        except UnicodeDecodeError:
+            problems.append(Problem(path, 1, "not UTF-8 text"))
+            continue
+        except YamlFileError as exc:  # also: too large to read
             problems += [Problem(path, line, msg) for line, msg in exc.problems]
             continue
         except OSError as exc:
             problems.append(Problem(path, 1, f"cannot read: {exc.strerror or exc}"))
-            continue
-        if files is not None and IMPORTED_DIR_NAME in (path.parent.name, path.parent.parent.name):  # an import
-            model = ImportedTopic
-        try:
-            topic, lines = _load_file(path, model, data, st)
-        except UnicodeDecodeError:
-            problems.append(Problem(path, 1, "not UTF-8 text"))
-            continue
-        except YamlFileError as exc:
-            problems += [Problem(path, line, msg) for line, msg in exc.problems]
             continue
         if isinstance(topic, CachedTopic):
             fields, note_ids = topic.fields, topic.note_ids
@@ -598,7 +622,7 @@ def _load_deck(
         # A missing demo is reported but the topic still loads; duplicates are left out, so ids
         # stay unique in the deck.
         demo, topic_id = fields.get("demo"), fields["topic"]
-        if demo is not None and not (demos_for(path) / demo).is_file():
+        if demo is not None and not demo_exists(path, demo):
             problems.append(Problem(path, lines("demo"), f"demo '{demo}' not found in demos/"))
         if topic_id in where_topic:
             other, other_lines = where_topic[topic_id]
@@ -606,24 +630,21 @@ def _load_deck(
                 path, lines("topic"), f"duplicate topic '{topic_id}' (also {other}:{other_lines('topic')})"))
             continue
         where_topic[topic_id] = (path, lines)
-        number = len(loaded)
         loaded.append((path, lines, note_ids))
         kept: list[int] | None = None  # note numbers kept (None: all of them)
-        if not owner.keys().isdisjoint(note_ids) or len(set(note_ids)) != len(note_ids):
+        if not deck.cards.keys().isdisjoint(note_ids) or len(set(note_ids)) != len(note_ids):
             kept = []
+            seen: set[str] = set()
             for i, note_id in enumerate(note_ids):
-                if note_id in owner:
-                    other, other_lines, other_ids = loaded[owner[note_id]]
-                    j = other_ids.index(note_id)
+                if note_id in deck.cards or note_id in seen:
+                    other, other_lines, j = next((p, ls, ids.index(note_id)) for p, ls, ids in loaded if note_id in ids)
                     problems.append(Problem(path, lines("cards", i, "id"),
                                             f"duplicate card id '{note_id}' (also {other}:{other_lines('cards', j, 'id')})"))
                     continue
-                owner[note_id] = number
+                seen.add(note_id)
                 kept.append(i)
             if not kept:
                 continue
-        else:
-            owner.update(dict.fromkeys(note_ids, number))
         if isinstance(topic, CachedTopic):
             source = CachedNotes(topic, path, model)
             items = None

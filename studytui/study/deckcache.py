@@ -73,8 +73,8 @@ def key_of(st: os.stat_result, sha1: str) -> dict[str, object]:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha1": sha1}
 
 
-def entry_path(folder: Path, path: Path) -> Path:
-    return folder / (hashlib.sha1(os.path.abspath(path).encode()).hexdigest() + ".cache")
+def entry_path(folder: Path | str, path: Path | str) -> str:
+    return os.path.join(folder, hashlib.sha1(os.path.abspath(path).encode()).hexdigest() + ".cache")
 
 
 class CachedTopic:
@@ -83,7 +83,7 @@ class CachedTopic:
     __slots__ = ("entry", "fields", "note_ids", "starts", "lengths", "crcs", "item_ids", "item_note",
                  "hashes", "_trailer")
 
-    def __init__(self, entry: Path, index: dict[str, Any], trailer: bytes):
+    def __init__(self, entry: str, index: dict[str, Any], trailer: bytes):
         self.entry = entry
         self.fields: dict[str, Any] = index["fields"]
         self.note_ids: list[str] = index["notes"]
@@ -125,9 +125,10 @@ class CachedTopic:
         return out
 
 
-def load(path: Path, key: dict[str, object], schema: str) -> CachedTopic | None:
-    """The cached topic of `path`, or None when there is no valid entry for this exact file."""
-    folder = cache_dir()
+def load(path: Path, key: dict[str, object], schema: str, folder: Path | None = None) -> CachedTopic | None:
+    """The cached topic of `path`, or None when there is no valid entry for this exact file
+    (`folder`: the cache dir, when the caller has it already)."""
+    folder = folder or cache_dir()
     if folder is None:
         return None
     entry = entry_path(folder, path)
@@ -206,8 +207,9 @@ class EntryWriter:
         self._starts.append(self._at)
         self._lengths.append(len(blob))
         self._crcs.append(zlib.crc32(blob))
-        if len(items) == 1 and items[0].id == card.id and len(items[0].content_hash) == 16:
-            self._hashes += items[0].content_hash.encode()
+        content_hash = items[0].content_hash if len(items) == 1 and items[0].id == card.id else ""
+        if len(content_hash) == 16:
+            self._hashes += content_hash.encode()
         else:
             self._hashes += b"-" * 16
             self._more[number] = [(item.id, item.content_hash) for item in items]

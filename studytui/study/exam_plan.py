@@ -140,13 +140,12 @@ def day_plan(session: "StudySession", exam_day: date, now: datetime) -> DayPlan:
     states = session._states
     unseen, due, shown = 0, 0, []
     for cid, _ in rd.syllabus(session):
-        st = states.get(cid)
-        if st is None or st.reps == 0:
+        card = states.fast_card(cid)  # builds no CardState
+        if card is None:
             unseen += 1
             continue
         if session._hidden(cid, now):
             continue
-        card = FastScheduler.from_fsrs(st.fsrs)
         due += card[4] <= day_end_us
         shown.append((cid, card))
     limit = session.settings.new_per_day + session._extra_new_today(now)
@@ -275,15 +274,14 @@ def effect(session: "StudySession", plan: DayPlan, *, now: datetime | None = Non
     tomorrow_us = _us(start + timedelta(days=1)) + STUDY_HOUR_US
     day_end_us = _us(start + timedelta(days=1))
     syllabus = rd.syllabus(session)
-    learned = sum(1 for cid, _ in syllabus if cid in session._states and session._states[cid].reps)
+    learned = sum(1 for cid, _ in syllabus if cid in session._states)
     proj = Projection(session, exam_us, depth=2 if learned <= 2000 else 0)  # big decks: Good path only
     forward = set(plan.brought_forward)
     common = follow = skip = 0.0
     for cid, _ in syllabus:
-        st = session._states.get(cid)
-        if st is None or st.reps == 0:
+        card = session._states.fast_card(cid)  # builds no CardState
+        if card is None:
             continue
-        card = FastScheduler.from_fsrs(st.fsrs)
         if cid in forward:
             follow += proj.expect(card, now_us, at_us=now_us)
             skip += proj.expect(card, tomorrow_us)

@@ -167,13 +167,15 @@ def forecast(session: "StudySession", at: date | datetime) -> Forecast:
     session._sync()
     states = session._states
 
+    moment_us = (moment - _EPOCH) // timedelta(microseconds=1)
+
     def items():
         for cid, topic in syllabus(session):
-            st = states.get(cid)
-            if st is None or st.reps == 0:
+            card = states.fast_card(cid)  # builds no CardState
+            if card is None:
                 yield cid, topic, 0.0, False
             else:
-                yield cid, topic, model.recall(st.fsrs.stability, st.fsrs.last_review, moment), True
+                yield cid, topic, model.recall_us(card[2], card[5], moment_us), True
 
     return summarize(items(), moment)
 
@@ -233,9 +235,9 @@ def forecast_history(session: "StudySession", at: date | datetime, *, days: int 
     active = {r[0] for r in rows}
     total = 0.0
     for cid in topic_of:
-        st = session._states.get(cid)
-        if cid not in active and st is not None and st.reps:
-            total += model.recall(st.fsrs.stability, st.fsrs.last_review, moment)
+        card = None if cid in active else session._states.fast_card(cid)
+        if card is not None:
+            total += model.recall_us(card[2], card[5], moment_us)
     cards: dict[str, list] = {}
     out: list[tuple[date, float]] = []
     k = 0

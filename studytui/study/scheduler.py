@@ -837,21 +837,24 @@ class StudySession:
         topics = [t.topic for t in self.deck.topics] + ([DRILL_TOPIC] if include_drills and self.drill_ids else [])
         topics = [t for t in topics if only is None or t == only]
         out = {}
+        due_key_of, marks = self._states.due_key, self._marks  # no CardState is built for this
         for topic in topics:
-            c = dict(total=0, new=0, learning=0, due=0, learned=0, suspended=0, flagged=0)
-            for cid in self.all_card_ids(topic, include_drills):
-                key = self._states.due_key(cid)  # no CardState built for this
-                c["total"] += 1
-                c["flagged"] += self.is_flagged(cid)
-                if self.is_suspended(cid):
-                    c["suspended"] += 1
-                    continue
+            ids = self.all_card_ids(topic, include_drills)
+            c = dict(total=len(ids), new=0, learning=0, due=0, learned=0, suspended=0, flagged=0)
+            for cid in ids:
+                ms = marks.get(cid)
+                if ms is not None:
+                    c["flagged"] += ms.flagged
+                    if ms.suspended:
+                        c["suspended"] += 1
+                        continue
+                key = due_key_of(cid)
                 if key is None:
                     c["new"] += 1
                     continue
                 c["learned"] += 1
                 c["learning"] += key[0]
-                c["due"] += key[1] <= now_us and not self._hidden(cid, now)
+                c["due"] += key[1] <= now_us and not (ms is not None and self._hidden(cid, now))
             out[topic] = c
         return out
 

@@ -13,11 +13,12 @@ daily new-card budget (studied / limit / available now, as Anki's deck list show
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from studytui.study.drill_cards import DRILL_TOPIC, parse_drill_id
 from studytui.study.mistakes import mistakes_json
+from studytui.study.store import to_ms
 
 if TYPE_CHECKING:  # the session is only read here; the scheduler imports this module
     from studytui.study.deck import Card
@@ -33,20 +34,24 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exa
     drill_cards = session.counts_by_topic(now=now, only=DRILL_TOPIC).get(DRILL_TOPIC)
     new_limit = session.new_limit(now=now)
 
-    answered = sum(st.review_answers for st in session._states.values())
-    passed = sum(st.review_passes for st in session._states.values())
+    states = session._states  # read as columns: no per-card objects are built
+    answered, passed = states.review_totals()
     retention = round(passed / answered, 4) if answered else None
 
     # Reviews per study day (local dates; a day starts at settings.day_starts_at_hour).
     start = session.day_start(now)
     shift = timedelta(hours=session.settings.day_starts_at_hour)
     first_day = (start - timedelta(days=days - 1)).astimezone()
-    # Only the last days' rows: the whole log (400,000 answers for a heavy user) is not read.
-    reviews = session.store.reviews(since=min(first_day, start))
-    card_reviews = [r for r in reviews if not parse_drill_id(r.card_id)]
-    per_day: Counter[str] = Counter(
-        (r.at.astimezone() - shift).date().isoformat() for r in reviews if r.at >= first_day
-    )
+    # Only the last days' rows, as (card id, ms) pairs: the whole log (400,000 answers for a
+    # heavy user) is not read, and no row objects are built.
+    since_ms = to_ms(min(first_day, start))
+    reviews = session.store._query("SELECT card_id, reviewed_at FROM review WHERE reviewed_at >= ?", (since_ms,))
+    drill_ids = {cid for cid in {cid for cid, _ in reviews} if parse_drill_id(cid)}
+    start_ms, first_ms = to_ms(start), to_ms(first_day)
+    reviews_today = sum(1 for cid, ms in reviews if ms >= start_ms and cid not in drill_ids)
+    per_day: Counter[str] = Counter()
+    for day, n in Counter(_local_day(ms, shift) for _, ms in reviews if ms >= first_ms).items():
+        per_day[day.isoformat()] += n
 
     drills: dict[str, dict[str, dict[str, Any]]] = {}
     for a in session.store.drill_attempts():
@@ -64,7 +69,7 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exa
                     for t, (c, n) in e.topics.items()}}
         for e in session.store.exams()
     ]
-    deck_ids = set(session.deck.cards)
+    deck_ids, drill_cards_ids = set(session.deck.cards), set(session.drill_ids)
     return {
         "cards": len(session.deck.cards),
         "db": str(session.store.path.resolve()),
@@ -75,7 +80,7 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exa
         "new": sum(c["new"] for c in deck_topics.values()),
         "learned": sum(c["learned"] for c in deck_topics.values()),
         "suspended": sum(c["suspended"] for c in deck_topics.values()),
-        "reviews_today": sum(1 for r in card_reviews if r.at >= start),
+        "reviews_today": reviews_today,
         "drills_today": sum(1 for a in session.store.drill_attempts() if a.at >= start),
         "new_today": {"studied": new_limit.studied, "limit": new_limit.limit,
                       "available": min(new_limit.left, new_limit.waiting)},
@@ -83,12 +88,12 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exa
         "drill_cards": drill_cards,
         "drills": drills,
         "reviews_per_day": dict(sorted(per_day.items())),
-        "leeches": sorted(cid for cid in deck_ids | set(session.drill_ids) if session._states.get(cid)
-                          and session._states[cid].lapses >= session.settings.leech_lapses),
-        "flagged": sorted(cid for cid in deck_ids | set(session.drill_ids) if session.is_flagged(cid)),
+        "leeches": sorted(cid for cid in states.with_lapses(session.settings.leech_lapses)
+                          if cid in deck_ids or cid in drill_cards_ids),
+        "flagged": sorted(cid for cid, ms in session._marks.items()
+                          if ms.flagged and (cid in deck_ids or cid in drill_cards_ids)),
         "edited_since_review": sorted(
-            cid for cid in deck_ids if session._states.get(cid) and session._states[cid].content_hash
-            and session._states[cid].content_hash != session.deck.content_hash(cid)),
+            cid for cid, h in states.hashes() if cid in deck_ids and h != session.deck.content_hash(cid)),
         "exams": exams,
         "mistakes": mistakes_json(session.store.drill_attempts(), now=now),  # top mistakes, keys only
         "fsrs": {
@@ -96,6 +101,12 @@ def compute_stats(session: "StudySession", *, now: datetime, days: int = 30, exa
             "parameters": "fitted" if session.store.get_meta("fsrs_parameters") else "default",
         },
     }
+
+
+def _local_day(ms: int, shift: timedelta):
+    """The local study date of a logged time (the day begins `shift` after midnight): the same
+    as `(at.astimezone() - shift).date()`, from the number without building an aware datetime."""
+    return (datetime.fromtimestamp(ms // 1000) - shift).date()
 
 
 def retention_by_topic(session: "StudySession") -> dict[str, float | None]:
@@ -106,11 +117,11 @@ def retention_by_topic(session: "StudySession") -> dict[str, float | None]:
     for topic in session.deck.topics:
         passed = answered = 0
         for card_id in session.deck.ids_in(topic.topic):
-            st = states.get(card_id)  # a card never answered has no history
-            for _, before, rating in st.history if st else ():
-                if before == "review":
-                    answered += 1
-                    passed += rating != 1
+            # the all-time counters: a state from the snapshot keeps only the last days' history
+            c = states.counters(card_id)
+            if c is not None:
+                answered += c[2]
+                passed += c[3]
         out[topic.topic] = passed / answered if answered else None
     return out
 
@@ -119,11 +130,13 @@ def due_forecast(session: "StudySession", *, now: datetime, days: int = 14) -> l
     """Cards falling due on each of the next `days` study days (index 0 = today, overdue included)."""
     start = session.day_start(now)
     out = [0] * days
+    session._sync()
+    start_us = (start - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1)
     for card_id in session.all_card_ids(include_drills=True):
-        state = session.state(card_id)
-        if state.reps == 0 or session.is_suspended(card_id):
+        key = session._states.due_key(card_id)  # builds no CardState
+        if key is None or session.is_suspended(card_id):
             continue
-        day = max(0, (state.fsrs.due - start) // timedelta(days=1))
+        day = max(0, (key[1] - start_us) // 86_400_000_000)
         if day < days:
             out[day] += 1
     return out

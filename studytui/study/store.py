@@ -54,7 +54,8 @@ from studytui.study.wal import wal_damage
 APPLICATION_ID = 0x53545455  # "STTU": marks the file as a studytui database
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 10.0
-CHECKPOINT_BUSY_MS = 200  # a reader elsewhere only delays the checkpoint to a later write
+CHECKPOINT_BUSY_MS = 200
+BACKGROUND_NICE = 10  # the background integrity check's priority below the app's  # a reader elsewhere only delays the checkpoint to a later write
 MARK_KINDS = ("suspend", "unsuspend", "bury", "flag", "unflag")
 # Called with the path whenever Store.open creates a new file: the CLI says "creating a new
 # database at ..." so a mistyped --db is noticed at once.
@@ -888,6 +889,10 @@ class _BackgroundCheck:
         self._thread.start()
 
     def _run(self, busy_timeout: float) -> None:
+        try:  # on a busy machine the open itself comes first (Linux: a thread is a task)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+        except (AttributeError, OSError):
+            pass
         try:
             conn = _connect_read_only(self.path, busy_timeout)
             with self._guard:

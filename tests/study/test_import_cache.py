@@ -101,3 +101,29 @@ def test_a_topic_file_over_the_loaders_cap_is_refused_and_nothing_changes(tmp_pa
     assert (out / "mine.yaml").read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["mine.yaml"]  # no temp file left
     assert sorted(p.name for p in cache.iterdir()) == entries
+
+
+def test_a_reimport_reads_the_previous_cards_from_the_cache(tmp_path, monkeypatch, cache):
+    out = tmp_path / "imported"
+    src = notes(tmp_path / "n.md", [(f"What is idea {i}?", f"Idea {i}.") for i in range(6)])
+    merge_topic(parse_files([src], "mine"), "mine", out)
+    parsed = parses(monkeypatch)
+    report = merge_topic(parse_files([src], "mine"), "mine", out)
+    assert parsed == [] and report.unchanged == 6 and report.added == 0
+    (out / "mine.yaml").write_text((out / "mine.yaml").read_text().replace("Idea 2.", "Idea two."))
+    report = merge_topic(parse_files([src], "mine"), "mine", out)  # the file was edited: parsed
+    assert parsed == [out / "mine.yaml"] and report.updated == 1 and report.unchanged == 5
+
+
+def test_merged_cards_are_written_as_card_data_writes_them(tmp_path, cache):
+    import yaml
+
+    from studytui.study.deck import Card
+    from studytui.study.importing.merge import card_data
+
+    out = tmp_path / "imported"
+    src = notes(tmp_path / "n.md", [("What is it?", "It."), ("Why so?", "Because.")],
+                head="The {{c1::stride}} shrinks the map.\n\n")
+    merge_topic(parse_files([src], "mine"), "mine", out)
+    written = yaml.safe_load((out / "mine.yaml").read_text())["cards"]
+    assert [card_data(Card(**c)) for c in written] == written and {c.get("type") for c in written} == {None, "cloze"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -369,8 +370,79 @@ def test_a_snapshot_of_many_cards_with_old_and_recent_answers_matches_a_replay(t
         store.set_blob(sch.SNAPSHOT_KEY, b"")
     replayed = StudySession(Store.open(copy), deck)
     assert replayed._states.columns is None
+    from studytui.study.stats import due_forecast, retention_by_topic
+
+    a_stats, b_stats = fresh.stats(now=T0), replayed.stats(now=T0)
+    assert {k: v for k, v in a_stats.items() if k != "db"} == {k: v for k, v in b_stats.items() if k != "db"}
+    assert a_stats["edited_since_review"] and a_stats["retention"] and a_stats["reviews_per_day"]
+    for session_ in (fresh, replayed):
+        session_.settings = replace(session_.settings, leech_lapses=2)
+    assert fresh.stats(now=T0)["leeches"] == replayed.stats(now=T0)["leeches"] != []
+    assert retention_by_topic(fresh) == retention_by_topic(replayed)  # all-time, not the kept days
+    assert due_forecast(fresh, now=T0) == due_forecast(replayed, now=T0)
+    from studytui.study import exam_plan, readiness
+
+    exam_day = T0.date() + timedelta(days=9)
+    for session_ in (fresh, replayed):
+        readiness.save_exam_date(session_.store, exam_day)
+    assert readiness.forecast(fresh, exam_day) == readiness.forecast(replayed, exam_day)
+    assert exam_plan.plan_today(fresh, now=T0) == exam_plan.plan_today(replayed, now=T0)
+    assert readiness.forecast_history(fresh, exam_day, now=T0) == readiness.forecast_history(replayed, exam_day, now=T0)
+    assert len(fresh._states._live) < 60  # the stats and the exam plan built no per-card states
     assert_same_states(fresh, replayed, T0)
     fresh.close()
+    replayed.close()
+
+
+def test_a_snapshot_saved_over_a_loaded_one_matches_a_replay(tmp_path, deck_dirs, monkeypatch):
+    """A session that started from a snapshot, answered cards (some states built, most still
+    columns) and saved again: the next open from that snapshot equals a full replay."""
+    import random
+
+    import studytui.study.scheduler as sch
+    from studytui.study.store import to_ms
+
+    cards, demos = deck_dirs
+    write_topic(cards, "gamma", 40)
+    deck, _ = load_deck(cards, demos_dir=demos)
+    ids = [cid for cid in deck.cards if cid != "beta-1"]  # beta-1: first answered after the load
+    rng = random.Random(9)
+    start = T0 - timedelta(days=30)
+    log = sorted(((rng.choice(ids), rng.choice((1, 2, 3, 4)), to_ms(start + timedelta(minutes=rng.randint(0, 30 * 1440))))
+                  for _ in range(800)), key=lambda r: r[2])
+    path = tmp_path / "resave.db"
+    with Store.open(path) as store, store._write() as cur:
+        cur.executemany("INSERT INTO review (card_id, rating, reviewed_at) VALUES (?, ?, ?)", log)
+    StudySession(Store.open(path), deck).close()  # full replay, first snapshot
+    middle = StudySession(Store.open(path), deck)
+    assert middle._states.columns is not None
+    now = T0
+    for i in range(15):  # new cards and old ones, so the saved rows mix built states and columns
+        item = middle.next_card(now=now) or middle.next_card(now=now + timedelta(days=3))
+        middle.answer(item.card_id, (Rating.Good, Rating.Again, Rating.Easy)[i % 3], now=now)
+        now += timedelta(minutes=4)
+    middle.answer("beta-1", Rating.Good, now=now)  # a card the loaded snapshot has no row for
+    assert middle._states._extra >= 1 and 0 < len(middle._states._live) < len(middle._states)
+    from studytui.study.cardstates import CardColumns
+
+    keep_from = to_ms(now - timedelta(days=3))
+    merged = CardColumns.from_states(middle._states, keep_from)  # unbuilt rows gathered by column
+    built = CardColumns.from_states({cid: middle._states[cid] for cid in list(middle._states)}, keep_from)
+    assert merged.encode({}) == built.encode({}) and merged.ids == built.ids
+    middle._save_snapshot()
+    middle.close()
+    with Store.open(path) as store:
+        assert snapshot_header(store)["count"] == 816
+    copy = copy_db(path)
+    monkeypatch.setattr(sch, "SNAPSHOT_EVERY", 10**9)
+    loaded = StudySession(Store.open(path), deck)
+    assert loaded._replayed_since_snapshot == 0 and loaded._states.columns is not None
+    with Store.open(copy) as store:
+        store.set_blob(sch.SNAPSHOT_KEY, b"")
+    replayed = StudySession(Store.open(copy), deck)
+    assert replayed._states.columns is None
+    assert_same_states(loaded, replayed, now)
+    loaded.close()
     replayed.close()
 
 

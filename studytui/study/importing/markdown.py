@@ -47,6 +47,11 @@ _HINT_LINE = re.compile(r"^\s{0,8}(?:[*_]{1,2})?\s{0,4}Hint\s{0,4}[:.]", re.I)
 CODE_SPAN = re.compile(r"`[^`\n]{0,500}`")
 
 
+def _highlighted(text: str) -> bool:
+    """`==highlight==` outside code spans (a highlight needs four `=`; most text has none)."""
+    return text.count("=") >= 4 and bool(HIGHLIGHT.search(CODE_SPAN.sub("", text)))
+
+
 def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
@@ -364,7 +369,7 @@ class MarkdownParser:
                     current.a_head += "\n" + line
             self.open = current
             return True
-        if CLOZE.search(b.text) or HIGHLIGHT.search(CODE_SPAN.sub("", b.text)):
+        if CLOZE.search(b.text) or _highlighted(b.text):
             if o is not None and o.kind in ("block", "item1") and not o.has_answer():
                 return False  # the answer of a question just asked, highlighted
             self.close()
@@ -469,7 +474,7 @@ class MarkdownParser:
             if skip_next:
                 skip_next = False
                 continue
-            if CLOZE.search(it.text) or (HIGHLIGHT.search(CODE_SPAN.sub("", it.text)) and not it.children):
+            if CLOZE.search(it.text) or (_highlighted(it.text) and not it.children):
                 self.emit(it.start, self._item_text(it), "", "cloze")
                 continue
             q = self.item_question(it)

@@ -61,15 +61,19 @@ def check_deck_name(deck: str) -> None:
 
 
 def load_existing(path: Path):
-    from studytui.study.deck import ImportedTopic
-    from studytui.yamlload import YamlFileError, load_model
+    from studytui.study.deck import ImportedTopic, load_topic_file
+    from studytui.yamlload import YamlFileError
 
     if not path.exists():
         return None
     try:
-        return load_model(path, ImportedTopic)
+        return load_topic_file(path, ImportedTopic)
     except YamlFileError as exc:
         raise StudytuiError(f"{exc.lines()[0]} (fix or remove the file; it was not changed)") from None
+    except UnicodeDecodeError:
+        raise StudytuiError(f"{path}:1: not UTF-8 text (fix or remove the file; it was not changed)") from None
+    except OSError as exc:
+        raise StudytuiError(f"{path}: cannot read ({exc.strerror or exc}); it was not changed") from None
 
 
 def merge_topic(result: ImportResult, deck: str, out_dir: Path, *, title: str | None = None,
@@ -159,12 +163,16 @@ def _merge(result: ImportResult, deck: str, path: Path, *, title: str | None, wr
                 report.unchanged += 1
             else:
                 report.updated += 1
-        data = card_data(new)  # validated; kept as a plain dict (a third of the memory)
-        # pydantic made its own copies of the texts: keep the import's (one copy of 50 MB of notes)
-        if data["q"] == ic.question:
-            data["q"] = ic.question
-        if data.get("a") == ic.answer:
-            data["a"] = ic.answer
+        # validated; kept as a plain dict (a third of the memory), what card_data(new) returns,
+        # built directly; pydantic made its own copies of the texts: the import's are kept (one
+        # copy of 50 MB of notes)
+        data: dict[str, Any] = {"id": new.id}
+        if new.type != "basic":
+            data["type"] = new.type
+        data["q"] = ic.question if new.q == ic.question else new.q
+        if new.a is not None:
+            data["a"] = ic.answer if new.a == ic.answer else new.a
+        data["tags"], data["sources"] = list(new.tags), list(new.sources)
         replaced[cid] = data
         if entry is not None:
             entry.add(new)
@@ -257,7 +265,7 @@ def atomic_write(path: Path, text: str | Iterable[str], *, limit: int | None = N
     try:
         digest, size = hashlib.sha1(), 0
         with os.fdopen(fd, "wb") as f:
-            for chunk in [text] if isinstance(text, str) else text:
+            for chunk in _batched([text] if isinstance(text, str) else text):
                 data = chunk.encode("utf-8")
                 size += len(data)
                 if limit is not None and size > limit:
@@ -280,6 +288,20 @@ def atomic_write(path: Path, text: str | Iterable[str], *, limit: int | None = N
         if isinstance(exc, OSError):
             raise StudytuiError(f"{path}: cannot write ({exc.strerror or exc}); nothing was changed") from None
         raise
+
+
+def _batched(chunks: Iterable[str], size: int = 1 << 20) -> Iterator[str]:
+    """Small chunks joined into about `size` characters (one encode, hash and write per batch)."""
+    batch: list[str] = []
+    length = 0
+    for chunk in chunks:
+        batch.append(chunk)
+        length += len(chunk)
+        if length >= size:
+            yield "".join(batch)
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch)
 
 
 def _atomic_remove(path: Path) -> None:

@@ -121,9 +121,14 @@ def strip_trailers(text: str) -> str:
         return text[:-TAIL] + strip_trailers(text[-TAIL:]) if text[-TAIL:].strip() else text.rstrip()
     for _ in range(6):  # a few decorations in a row: `Q? 👶 [[src](u)] #card`
         before = text
-        text = _TRAIL_LINK.sub("", text)
-        text = _TRAIL_WIKI.sub("", text) if "?" in text[-300:] else text
-        text = _TRAIL_TAG.sub("", text)
+        # each pattern is tried only when the end of the text can match it (a failing `sub`
+        # still tries every position of the text)
+        if text.endswith((")", ")]")):
+            text = _TRAIL_LINK.sub("", text)
+        if "?" in text[-300:] and text.rstrip().endswith("]]"):
+            text = _TRAIL_WIKI.sub("", text)
+        if "#" in text[-80:]:
+            text = _TRAIL_TAG.sub("", text)
         text = text.rstrip()
         if text == before:
             break
@@ -167,7 +172,8 @@ def question_like(text: str, *, in_qa: bool = False) -> bool:
 
 
 def has_card_tag(text: str) -> bool:
-    return bool(_CARD_TAG.search(text[:2000]))
+    head = text[:2000]
+    return "#" in head and bool(_CARD_TAG.search(head))
 
 
 def clean_question(text: str) -> str:

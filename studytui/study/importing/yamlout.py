@@ -9,8 +9,8 @@ round-trips arbitrary text through `yaml.safe_load`.
 
 from __future__ import annotations
 
-import json
 import re
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Iterable, Iterator
 
 # Not printable in YAML (or line breaks YAML would normalize): escape them in quoted scalars.
@@ -20,8 +20,8 @@ _PLAIN_KEY = re.compile(r"(?!(?:y|n|yes|no|on|off|true|false|null)\Z)[a-z_][a-z0
 
 
 def _quoted(text: str) -> str:
-    out = json.dumps(text, ensure_ascii=False)
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", out)
+    out = encode_basestring(text)  # what json.dumps(text, ensure_ascii=False) returns, without its wrapper
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", out) if _UNSAFE.search(out) else out
 
 
 def _block_ok(text: str) -> bool:
@@ -87,8 +87,34 @@ def dump(data: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _flat_item(item: dict[str, Any]) -> str | None:
+    """`dump([item])` for the common mapping of plain keys to strings and lists of strings (an
+    imported card), written directly; None for anything else."""
+    lines = []
+    lead = "- "
+    for key, value in item.items():
+        if type(key) is not str or not _PLAIN_KEY.match(key):
+            return None
+        if type(value) is str:
+            if _block_ok(value):
+                lines.append(f"{lead}{key}: |-")
+                lines.extend("    " + line if line else "" for line in value.split("\n"))
+            else:
+                lines.append(f"{lead}{key}: {_quoted(value)}")
+        elif type(value) is list and all(type(v) is str for v in value):
+            if value:
+                lines.append(f"{lead}{key}:")
+                lines.extend("  - " + _quoted(v) for v in value)
+            else:
+                lines.append(f"{lead}{key}: []")
+        else:
+            return None
+        lead = "  "
+    return "\n".join(lines) + "\n" if lines else None
+
+
 def dump_items(key: str, items: Iterable[dict[str, Any]]) -> Iterator[str]:
     """`key:` and a list of mappings, one chunk per item (to stream big lists to a file)."""
     yield f"{key}:\n"
     for item in items:
-        yield dump([item]) if item else "- {}\n"
+        yield (_flat_item(item) or dump([item])) if item else "- {}\n"
