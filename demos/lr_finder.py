@@ -170,7 +170,8 @@ def main() -> int:
     print(f"suggested max_lr: steepest descent {rules['steepest']:.2e}, min/10 {rules['min/10']:.2e}")
     print(f"using the {args.rule} rule: max_lr = {chosen:.2e}  (try: python demos/onecycle.py --max-lr {chosen:.2g} --optimizer {args.optimizer})")
 
-    png = plot_lr_finder(lrs, centred, out / "lr_finder.png", suggestions=rules, chosen=args.rule)
+    png = plot_lr_finder(lrs, centred, out / "lr_finder.png", suggestions=rules, chosen=args.rule,
+                         minimum=first_minimum(centred))
     (out / "lr_finder.json").write_text(
         json.dumps({"lrs": lrs, "loss": raw, "smoothed": centred, "ema": smoothed, "suggestions": rules, "rule": args.rule, "stopped": stopped}) + "\n"
     )

@@ -19,6 +19,11 @@ The plot uses a logarithmic colour scale, so the whole theoretical field is visi
 scale only its bright centre shows), with the calculator's RF drawn as a dashed box and the
 effective RF as a solid one.
 
+Lesson: the calculator's number is exactly the set of pixels a unit can see (the test checks
+the measured extent equals it), and the pixels that matter at init are a much smaller central
+blob. Nothing is trained, so the quick run already shows all of it in seconds; a GPU adds
+nothing but speed (training, which this demo does not do, is known to widen the effective RF).
+
     python demos/receptive_field.py --model resnet18-cifar --layer layer2
     python demos/receptive_field.py --model resnet9 --layer res1
 """

@@ -15,7 +15,7 @@ while the residual product stays near the identity and the gradient reaches the 
 The lesson: depth alone breaks a plain net; the skip makes the same depth trainable. The quick
 run shows it outright on the offline set: 300 Adam steps leave the plain 20-layer net at chance
 (loss 2.30, val accuracy 0.10) while the residual net's loss falls and its val accuracy climbs
-well above chance, and the plain net's first-layer gradient at init is some 10^7 times smaller
+well above chance, and the plain net's first-layer gradient at init is many orders of magnitude smaller
 than the residual net's (the README's demo table has the measured numbers). A longer GPU run
 (--full) adds the residual net's final accuracy and, with --bn, the milder form of the
 problem: BN lets the plain net train, but worse.

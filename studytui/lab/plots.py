@@ -202,17 +202,19 @@ def params_accuracy_figure(results: dict, title: str = ""):
 
 
 def plot_lr_finder(lrs: list[float], losses: list[float], path: Path, suggestions: dict | None = None,
-                   chosen: str | None = None) -> Path:
+                   chosen: str | None = None, minimum: int | None = None) -> Path:
     """lr_finder_figure() saved as a PNG."""
-    return _save(lr_finder_figure(lrs, losses, suggestions, chosen), path)
+    return _save(lr_finder_figure(lrs, losses, suggestions, chosen, minimum), path)
 
 
-def lr_finder_figure(lrs: list[float], losses: list[float], suggestions: dict | None = None, chosen: str | None = None):
+def lr_finder_figure(lrs: list[float], losses: list[float], suggestions: dict | None = None, chosen: str | None = None,
+                     minimum: int | None = None):
     """Smoothed loss against the learning rate (log x axis), both rules of thumb marked.
 
-    suggestions: {"steepest": lr, "min/10": lr}; `chosen` names the one the demo uses. The
-    y-axis shows the useful part (the plateau, the descent, the minimum); the blow-up at the
-    end is cut at the top, not allowed to set the scale and flatten everything else.
+    suggestions: {"steepest": lr, "min/10": lr}; `chosen` names the one the demo uses; `minimum`
+    is the index of the minimum the rules used (default: the lowest point). The y-axis shows the
+    useful part (the plateau, the descent, the minimum); the blow-up at the end is cut at the
+    top, not allowed to set the scale and flatten everything else.
     """
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(lrs, losses, color="tab:blue", label="smoothed loss")
@@ -222,11 +224,12 @@ def lr_finder_figure(lrs: list[float], losses: list[float], suggestions: dict | 
     finite = [v for v in losses if v == v and abs(v) != float("inf")]
     if finite:
         low = min(finite)
-        min_i = losses.index(low)
-        high = max(finite[: min_i + 1])  # the plateau before the minimum
+        min_i = losses.index(low) if minimum is None else minimum
+        high = max(v for v in losses[: min_i + 1] if v in finite)  # the plateau before the minimum
         pad = 0.15 * (high - low) or 0.05 * abs(high) or 0.1
         ax.set_ylim(low - pad, high + 2 * pad)
-        ax.plot([lrs[min_i]], [low], "v", color="black", label=f"minimum at {lrs[min_i]:.1e}")
+        ax.plot([lrs[min_i]], [losses[min_i]], "v", color="black",
+                label=f"minimum at {lrs[min_i]:.1e}" + ("" if minimum is None else " (before the loss first turns up)"))
     styles = {"steepest": ("tab:orange", "steepest descent"), "min/10": ("tab:red", "minimum / 10")}
     for rule, lr in (suggestions or {}).items():
         colour, name = styles.get(rule, ("tab:purple", rule))
