@@ -13,10 +13,10 @@ review queue) — and measures, in this one run:
 - full replay: a replay forced by a retention change (the snapshot no longer applies).
 - later open: a start with everything cached, up to the first card on screen, in the TUI's
   order (StudySession.open(verify="background")); its parts are printed below it: database open
-  (header and WAL checks; `PRAGMA quick_check` of the whole file starts in a thread), deck from
-  the cache, card states from the snapshot (binary columns; no per-card objects), picking the
-  first card. Then how long the quick_check thread ran, and how long a write made right after
-  the first card would still wait for it (writes wait for the check).
+  (header and WAL checks), deck from the cache, card states from the snapshot (binary columns;
+  no per-card objects), picking the first card. `PRAGMA quick_check` of the whole file runs in a
+  thread from the end of the card states on; then how long it ran, and how long a write made
+  right after the first card would still wait for it (writes wait for the check).
 - next card: picking the next card in an open session (Anki: `get_queued_cards`).
 - grade+save: answering it, committed to disk (Anki: `answer_card`).
 
@@ -140,11 +140,11 @@ def studytui_side(cards_dir: Path, demos: Path, db: Path) -> dict[str, float]:
     later, cpu = [], []
     for _ in range(3):
         c0, t0 = time.process_time(), time.perf_counter()
-        store = Store.open(db, verify="background")  # header, WAL; quick_check starts in a thread
+        store = Store.open(db, verify="background")  # header, WAL; quick_check later, in a thread
         t1 = time.perf_counter()
         deck, _ = load_deck(cards_dir, demos_dir=demos)
         t2 = time.perf_counter()
-        session = StudySession(store, deck)  # card states from the snapshot, due index
+        session = StudySession(store, deck)  # card states from the snapshot, due index; starts the check
         t3 = time.perf_counter()
         session.next_card(now=NOW)
         t4 = time.perf_counter()

@@ -270,6 +270,9 @@ class StudySession:
         self._undo_stack: list[tuple[str, int]] = []  # ("review" | "mark", row id), newest last
         self.problems: list = []  # deck problems found by StudySession.open
         self._sync()
+        # A background integrity check (Store.open(verify="background")) starts now that the
+        # deck and the states are loaded: running beside them it slowed both on 2 cores.
+        store.start_check()
 
     @classmethod
     def open(cls, db_path: str | Path | None = None, *, cards_dir: Path | None = None,
@@ -278,7 +281,8 @@ class StudySession:
 
         Deck problems do not stop studying: the good topic files are used (`problems` holds the
         rest, for the TUI to show). `verify="background"` (the TUI): the file's integrity check
-        runs while the deck and card states load, and every write waits for it (Store.open)."""
+        runs in a thread once the deck and card states are loaded, and every write waits for it
+        (Store.open)."""
         from studytui.study.deck import imported_dir
 
         store = Store.open(db_path, verify=verify)

@@ -24,7 +24,7 @@ existing file is checked before anything can write to it: SQLite header, our app
 size that matches the header (unless a `-wal` holds the rest: a kill during a checkpoint leaves
 the main file short and SQLite completes it from the log), a `-wal` whose committed frames SQLite
 would silently drop (studytui.study.wal), and `PRAGMA quick_check` (with `verify="background"`,
-what StudySession.open uses, the quick_check runs in a thread while the session loads, and every
+what the TUI uses, the quick_check runs in a thread once the session has loaded, and every
 write waits for it: a file that fails it is never written, and the write says why). Anything
 else is refused with a one-line StudytuiError and left byte-for-byte untouched. A new database
 is built in a temporary file and linked into place, so a half-created file is never seen.
@@ -332,10 +332,12 @@ class Store:
         """Open (or create) the database at `path` (default: paths.default_db_path()).
 
         `busy_timeout`: seconds a write waits for another program's lock before DatabaseBusy.
-        `verify`: "now" runs `PRAGMA quick_check` of the whole file before returning (~80 ms for
-        a 26 MB file); "background" runs it in a thread while the caller reads (loading the deck
-        and the card states), and every write waits for it and is refused (DatabaseDamaged) if
-        it failed, so a damaged file is still never written. The check runs at once anyway
+        `verify`: "now" runs `PRAGMA quick_check` of the whole file before returning (~60-80 ms
+        for a 26 MB file); "background" runs it in a thread from `start_check()` on (StudySession
+        calls it once its card states are loaded: started earlier, the check slows the loading on
+        a 2-core machine), and every write first waits for it (starting it if nobody did) and is
+        refused (DatabaseDamaged) if it failed, so a damaged file is still never written. It runs
+        at once anyway
         whenever the open itself may write: a migration, a `-wal` left with frames in it (closing
         would copy them into the file), or a file not yet in WAL mode."""
         if verify not in ("now", "background"):
@@ -390,9 +392,15 @@ class Store:
             except sqlite3.Error:
                 pass  # closing checkpoints; what it could not copy is still in the -wal
 
+    def start_check(self) -> None:
+        """Start the background integrity check of a `verify="background"` open (once)."""
+        if self._check is not None:
+            self._check.start()
+
     def verified(self) -> None:
-        """Wait for the integrity check of a `verify="background"` open; raise DatabaseDamaged
-        (or the read error that stopped it) if it did not pass. Every write calls this first."""
+        """Wait for the integrity check of a `verify="background"` open (starting it if need be);
+        raise DatabaseDamaged (or the read error that stopped it) if it did not pass. Every
+        write calls this first."""
         if self._check is not None:
             self._check.result()
 
@@ -886,7 +894,13 @@ class _BackgroundCheck:
         self._guard = threading.Lock()  # interrupt() must not meet close() of the same connection
         self._thread = threading.Thread(target=self._run, args=(busy_timeout,), name="studytui-quick-check",
                                         daemon=True)
-        self._thread.start()
+        self._started = False
+
+    def start(self) -> None:
+        with self._guard:
+            if not self._started and not self._stopped:
+                self._started = True
+                self._thread.start()
 
     def _run(self, busy_timeout: float) -> None:
         try:  # on a busy machine the open itself comes first (Linux: a thread is a task)
@@ -915,7 +929,9 @@ class _BackgroundCheck:
                     self._conn = None
 
     def result(self) -> None:
-        self._thread.join()
+        self.start()
+        if self._started:
+            self._thread.join()
         if self._stopped:
             raise StoreWriteError(f"{self.path}: the database is closed")
         if self._error is not None:
@@ -923,11 +939,12 @@ class _BackgroundCheck:
 
     def stop(self) -> None:
         """Cut a running check short (the store is closing) and wait for the thread."""
-        self._stopped = True
         with self._guard:
+            self._stopped = True
             if self._conn is not None:
                 self._conn.interrupt()
-        self._thread.join()
+        if self._started:
+            self._thread.join()
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

@@ -1,6 +1,6 @@
-"""Store.open(verify="background"): the integrity check runs in a thread while the app loads, and
-no write reaches the file before it has passed; a damaged file is refused at the first write
-(one line, saying it is damaged) and left byte for byte as it was."""
+"""Store.open(verify="background"): the integrity check runs in a thread once the session has
+loaded, and no write reaches the file before it has passed; a damaged file is refused at the
+first write (one line, saying it is damaged) and left byte for byte as it was."""
 
 from __future__ import annotations
 
@@ -75,6 +75,8 @@ def test_a_write_before_the_check_has_finished_waits_for_it(tmp_path, monkeypatc
     monkeypatch.setattr(store_mod, "_quick_check", held_check)
     store = Store.open(path, verify="background")
     try:
+        assert not started.is_set()  # the check waits for the session to load (or a write)
+        store.start_check()
         assert started.wait(60)
         outcome: list = []
         writer = threading.Thread(target=lambda: outcome.append(_try(lambda: store.add_review("card-1", 3, at=T0))))
@@ -107,6 +109,7 @@ def test_an_intact_file_opened_in_the_background_studies_normally(tmp_path, deck
     make_db(path, reviews=10)
     session = StudySession(Store.open(path, verify="background"), deck)
     try:
+        assert session.store._check._started  # the session started it once its states were loaded
         item = session.next_card(now=T0)
         session.answer(item.card_id, Rating.Good, now=T0)
         session.store.verified()
@@ -118,8 +121,10 @@ def test_an_intact_file_opened_in_the_background_studies_normally(tmp_path, deck
 def test_closing_while_the_check_runs_stops_it(tmp_path):
     path = tmp_path / "s.db"
     make_db(path, reviews=20000)
-    for _ in range(3):
+    for started in (False, True, True):
         store = Store.open(path, verify="background")
+        if started:
+            store.start_check()
         store.close()  # interrupts the check; no thread is left behind
         assert not any(t.name == "studytui-quick-check" for t in threading.enumerate())
     with pytest.raises(StudytuiError, match="closed"):
