@@ -9,7 +9,8 @@ stores a new `CardState` over it. The due index and today's counts read the colu
 
 `encode` / `decode` turn the columns into one binary blob (the snapshot in the database) and
 back: arrays of fixed-size numbers (a copy, not a parse, to load) and NUL-separated text, behind
-a header and an Adler-32 checksum, so a damaged blob is noticed (ValueError) and the caller replays instead.
+a header and an Adler-32 checksum, so a damaged blob is noticed (ValueError) and the caller
+replays the log instead.
 """
 
 from __future__ import annotations

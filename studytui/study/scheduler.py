@@ -60,7 +60,9 @@ PARAMETERS_KEY = "fsrs_parameters"
 SETTINGS_KEY = "settings"
 SNAPSHOT_KEY = "state_columns"  # a binary blob (studytui/study/cardstates.py)
 OLD_SNAPSHOT_KEYS = ("state_snapshot",)  # JSON snapshots of earlier versions: dropped on the next save
-SNAPSHOT_FORMAT = 6  # 6: binary columns in index order; 5: valid for (last review id, deletions), fsrs card id stored; 3: flat card rows (studytui/study/replay.py); 2: Easy always later than Good
+# 6: binary columns in index order (cardstates.py); 5: valid for (last review id, deletions), fsrs
+# card id stored; 3: flat card rows (replay.py); 2: Easy always later than Good
+SNAPSHOT_FORMAT = 6
 SNAPSHOT_EVERY = 500  # replayed answers after which the snapshot is refreshed
 STEP_RANGE = (timedelta(seconds=1), timedelta(days=365))
 MAX_STEPS = 10
