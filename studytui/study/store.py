@@ -54,8 +54,8 @@ from studytui.study.wal import wal_damage
 APPLICATION_ID = 0x53545455  # "STTU": marks the file as a studytui database
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 10.0
-CHECKPOINT_BUSY_MS = 200
-BACKGROUND_NICE = 10  # the background integrity check's priority below the app's  # a reader elsewhere only delays the checkpoint to a later write
+CHECKPOINT_BUSY_MS = 200  # a reader elsewhere only delays the checkpoint to a later write
+BACKGROUND_NICE = 10  # the background integrity check's priority below the app's
 MARK_KINDS = ("suspend", "unsuspend", "bury", "flag", "unflag")
 # Called with the path whenever Store.open creates a new file: the CLI says "creating a new
 # database at ..." so a mistyped --db is noticed at once.

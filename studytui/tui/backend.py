@@ -129,6 +129,13 @@ class Backend:
     def now(self) -> datetime:
         return self.clock()
 
+    def wait_for_integrity_check(self) -> None:
+        """Wait for the open's background integrity check (any thread: it only joins the check's
+        own thread, so the database thread stays free); DatabaseDamaged if it failed."""
+        session = self._session
+        if session is not None:
+            session.store.verified()
+
     def close(self) -> None:
         def _close() -> None:
             if self._session is not None:

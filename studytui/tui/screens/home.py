@@ -57,6 +57,8 @@ class HomeScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="home")
         self.data: HomeData | None = None
+        self._integrity_watched = False
+        self._damage: str | None = None  # the failed integrity check's message, kept over reloads
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -91,13 +93,33 @@ class HomeScreen(Screen):
         except StudytuiError as exc:
             self._show_error(str(exc))
             return
+        if self._damage is not None:
+            self._show_error(self._damage)
+            return
         self.data = data
         self._show_data(data)
+        if not self._integrity_watched:  # once: its own worker, so a reload does not cancel it
+            self._integrity_watched = True
+            self.run_worker(self._watch_integrity(), group="integrity")
+
+    async def _watch_integrity(self) -> None:
+        """The database is checked in the background while home shows (writes wait for the
+        check): a damaged file is said here at once, not only when the first grade is refused."""
+        import asyncio
+
+        from studytui.study.store import DatabaseDamaged
+
+        try:
+            await asyncio.to_thread(self.app.backend.wait_for_integrity_check)
+        except DatabaseDamaged as exc:
+            self.data, self._damage = None, str(exc)
+            self._show_error(self._damage)
 
     def _show_error(self, message: str) -> None:
         # the message holds a path and file content: text, never markup (`[/]` in a folder name)
         self.query_one("#today", Static).update(Text.assemble(("Cannot open the database", "b red"), "\n", clean(message)))
         self.query_one("#topics", DataTable).display = False
+        self.query_one("#exam-readiness").display = False
 
     def _show_data(self, data: HomeData) -> None:
         today = self.query_one("#today", Static)
