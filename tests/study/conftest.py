@@ -42,3 +42,18 @@ def session(tmp_path: Path, deck_dirs):
     s = StudySession(Store.open(tmp_path / "study.db"), deck)
     yield s
     s.close()
+
+
+def count_topic_parses(monkeypatch) -> list[Path]:
+    """Record every real YAML parse of a topic file (a deck-cache hit parses nothing)."""
+    from studytui.study import deck as deck_module
+
+    parsed: list[Path] = []
+    real = deck_module.load_model_and_tree
+
+    def counting(path, model, text=None):
+        parsed.append(Path(path))
+        return real(path, model, text)
+
+    monkeypatch.setattr(deck_module, "load_model_and_tree", counting)
+    return parsed

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from studytui.study import deck as deck_module
 from studytui.study import deckcache
 from studytui.study.deck import load_deck
+from tests.study.conftest import count_topic_parses
 
 TOPIC = """\
 topic: t{n}
@@ -31,22 +31,9 @@ def project(tmp_path, monkeypatch):
     return cards
 
 
-def parse_counter(monkeypatch) -> list[Path]:
-    """Record every real YAML parse of a topic file."""
-    parsed: list[Path] = []
-    real = deck_module.load_model_and_tree
-
-    def counting(path, model, text=None):
-        parsed.append(Path(path))
-        return real(path, model, text)
-
-    monkeypatch.setattr(deck_module, "load_model_and_tree", counting)
-    return parsed
-
-
 def test_an_unchanged_file_is_read_from_the_cache(project, monkeypatch):
     first, _ = load_deck(project)
-    parsed = parse_counter(monkeypatch)
+    parsed = count_topic_parses(monkeypatch)
     again, problems = load_deck(project)
     assert parsed == [] and problems == []
     assert again.cards == first.cards and again.topics == first.topics
@@ -59,7 +46,7 @@ def test_an_edit_of_the_same_size_and_mtime_is_seen(project, monkeypatch):
     path.write_text(TOPIC.format(n=1, card="c1", word="padding"))  # same length as "pooling"
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
-    parsed = parse_counter(monkeypatch)
+    parsed = count_topic_parses(monkeypatch)
     deck, _ = load_deck(project)
     assert parsed == [path] and deck.cards["c1"].q == "What is padding?"
 
@@ -80,7 +67,7 @@ def test_a_damaged_or_foreign_cache_entry_is_a_miss(project, monkeypatch):
     for damaged in damaged_versions:
         entry.write_bytes(damaged)
         with monkeypatch.context() as patch:
-            parsed = parse_counter(patch)
+            parsed = count_topic_parses(patch)
             deck, problems = load_deck(project)
         assert problems == [] and deck.cards["c1"].q == "What is pooling?"
         assert parsed == [project / "a.yaml"], damaged
@@ -132,7 +119,7 @@ def test_a_cached_start_builds_no_card_until_one_is_asked_for(project, monkeypat
         return real(cls, data, *args, **kwargs)
 
     monkeypatch.setattr(Card, "model_validate_json", classmethod(counting))
-    parsed = parse_counter(monkeypatch)
+    parsed = count_topic_parses(monkeypatch)
     deck, problems = load_deck(project)
     assert parsed == [] and problems == [] and built == []
     assert list(deck.cards) == list(parsed_deck.cards) == ["c1", "z1", "z1#c2", "z2"]
@@ -152,7 +139,7 @@ def test_a_damaged_card_in_the_cache_falls_back_to_the_file(project, monkeypatch
     raw = entry.read_bytes()
     assert raw.count(b"is pooling") == 1  # in the card's blob only
     entry.write_bytes(raw.replace(b"is pooling", b"is pulling"))  # same length: only the card's CRC can tell
-    parsed = parse_counter(monkeypatch)
+    parsed = count_topic_parses(monkeypatch)
     deck, _ = load_deck(project)
     assert parsed == []  # the index is intact: ids and hashes come from it
     assert deck.cards["c1"].q == "What is pooling?"  # the blob fails its CRC: the file is parsed

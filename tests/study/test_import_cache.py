@@ -7,27 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from studytui.study import deck as deck_module
 from studytui.study.deck import load_deck
 from studytui.study.importing import merge_topic, parse_files
 from studytui.study.importing.merge import TooLarge
+from tests.study.conftest import count_topic_parses
 
 
 def notes(path: Path, pairs: list[tuple[str, str]], head: str = "") -> Path:
     path.write_text(head + "".join(f"### {i + 1}. {q}\n{a}\n\n" for i, (q, a) in enumerate(pairs)), encoding="utf-8")
     return path
-
-
-def parses(monkeypatch) -> list[Path]:
-    parsed: list[Path] = []
-    real = deck_module.load_model_and_tree
-
-    def counting(path, model, text=None):
-        parsed.append(Path(path))
-        return real(path, model, text)
-
-    monkeypatch.setattr(deck_module, "load_model_and_tree", counting)
-    return parsed
 
 
 def load(out: Path):
@@ -47,7 +35,7 @@ def test_the_first_load_after_an_import_reads_the_cache_not_the_yaml(tmp_path, m
     src = notes(tmp_path / "n.md", [(f"What is idea {i}?", f"Idea {i}, explained.") for i in range(40)],
                 head="The {{c1::stride}} shrinks the map and {{c2::padding}} keeps its size.\n\n")
     merge_topic(parse_files([src], "mine"), "mine", out)
-    parsed = parses(monkeypatch)
+    parsed = count_topic_parses(monkeypatch)
     deck = load(out)
     assert parsed == [] and len(deck) == 42  # 40 questions and a cloze note of two items
     monkeypatch.setenv("STUDYTUI_CACHE_DIR", "off")
@@ -69,7 +57,7 @@ def test_a_reimport_with_an_edit_and_an_orphan_is_seen_without_parsing(tmp_path,
     notes(src, pairs)
     report = merge_topic(parse_files([src], "mine"), "mine", out)
     assert report.updated == 1 and report.orphaned == 1 and report.added == 1
-    parsed = parses(monkeypatch)
+    parsed = count_topic_parses(monkeypatch)
     deck = load(out)
     assert parsed == []
     by_q = {deck.cards[c].q: deck.cards[c] for c in deck.cards}
@@ -107,7 +95,7 @@ def test_a_reimport_reads_the_previous_cards_from_the_cache(tmp_path, monkeypatc
     out = tmp_path / "imported"
     src = notes(tmp_path / "n.md", [(f"What is idea {i}?", f"Idea {i}.") for i in range(6)])
     merge_topic(parse_files([src], "mine"), "mine", out)
-    parsed = parses(monkeypatch)
+    parsed = count_topic_parses(monkeypatch)
     report = merge_topic(parse_files([src], "mine"), "mine", out)
     assert parsed == [] and report.unchanged == 6 and report.added == 0
     (out / "mine.yaml").write_text((out / "mine.yaml").read_text().replace("Idea 2.", "Idea two."))
