@@ -457,7 +457,6 @@ class CardStates(MutableMapping):
                 c.due_us[i], None if last == NONE_INT else last]
 
     def content_hash(self, cid: str) -> str | None:
-
         """The content hash a card had at its last answer (None: never answered, or no hash)."""
         st = self._live.get(cid)
         if st is not None:

@@ -63,9 +63,9 @@ def fit_parameters(store: Store, *, now: datetime | None = None, save: bool = Tr
         import tqdm  # noqa: F401
     except ImportError as exc:
         raise StudytuiError(f"the FSRS optimizer needs {exc.name}: pip install 'fsrs[optimizer]'") from None
-    from studytui.study.scheduler import _fsrs_id
+    from studytui.study.cardstates import fsrs_id
 
-    logs = [ReviewLog(card_id=_fsrs_id(r.card_id), rating=Rating(r.rating), review_datetime=r.at,
+    logs = [ReviewLog(card_id=fsrs_id(r.card_id), rating=Rating(r.rating), review_datetime=r.at,
                       review_duration=r.duration_ms) for r in rows]
     parameters = [float(x) for x in Optimizer(logs).compute_optimal_parameters()]
     result = FitResult(parameters, n, now or datetime.now(timezone.utc))

@@ -216,9 +216,6 @@ class _MarkState:
     leech: bool = False
 
 
-_fsrs_id = fsrs_id
-
-
 def _utc(now: datetime | None) -> datetime:
     """`now` (or the clock) in UTC, rounded to whole ms as the log stores it."""
     now = datetime.now(timezone.utc) if now is None else now
@@ -446,7 +443,7 @@ class StudySession:
         new_due = datetime(2000, 1, 1, tzinfo=timezone.utc)
         return {
             cid: CardState(
-                cid, fast.to_fsrs(raw[cid], _fsrs_id(cid), new_due), reps, lapses, from_ms(first), last_rating,
+                cid, fast.to_fsrs(raw[cid], fsrs_id(cid), new_due), reps, lapses, from_ms(first), last_rating,
                 chash, answers, passes, [(from_ms(ms), before, r) for ms, before, r in history])
             for cid, (reps, lapses, first, last_rating, chash, answers, passes, history) in info.items()
         }
@@ -461,7 +458,7 @@ class StudySession:
         self._today = None
 
     def _new_state(self, card_id: str) -> CardState:
-        return CardState(card_id, FsrsCard(card_id=_fsrs_id(card_id), due=datetime(2000, 1, 1, tzinfo=timezone.utc)))
+        return CardState(card_id, FsrsCard(card_id=fsrs_id(card_id), due=datetime(2000, 1, 1, tzinfo=timezone.utc)))
 
     def _apply(self, row: ReviewRow) -> None:
         st = self._states.get(row.card_id) or self._new_state(row.card_id)

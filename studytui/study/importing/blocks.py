@@ -96,6 +96,10 @@ def parse_blocks(text: bytes) -> Iterator[Block]:
 class _NoLog:
     debug = staticmethod("".format)  # a C function that takes any arguments: no Python frame
 
+    @staticmethod
+    def isEnabledFor(level: int) -> bool:  # a nested parse sees it swapped already: it restores it as found
+        return False
+
 
 @lru_cache(maxsize=1)
 def _rule_modules() -> tuple:
