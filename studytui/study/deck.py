@@ -31,6 +31,7 @@ problems too. Imported topics (written by `studytui import`) have no demo.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -270,7 +271,7 @@ def load_topic_file(path: Path, model: type[Topic] = Topic) -> Topic:
     """One topic file, validated: its cards built from the deck cache when the file is unchanged
     (a re-import of 100,000 cards does not parse 56 MB of YAML again), else parsed.
     YamlFileError (file:line problems), OSError, UnicodeDecodeError."""
-    topic, _ = _load_file(Path(path), model)
+    topic = _load_file(Path(path), model)[0]
     if isinstance(topic, Topic):
         return topic
     cards = CachedNotes(topic, Path(path), model).notes(list(range(len(topic.note_ids))))
@@ -335,25 +336,31 @@ def _validate_cached_note(note_id: str, blob: bytes) -> Card:
 
 
 class DeckCards(Mapping[str, Card]):
-    """Scheduled item id -> Card, in deck order. Items of cached topic files are only a number
-    until they are looked up (an index into the items of all cached files): a start with a large
-    deck builds ids, and pydantic validates a card (from its cache blob) when something shows it."""
+    """Scheduled item id -> Card, in deck order, and each item's topic. Items of cached topic
+    files are only a number until they are looked up (an index into the items of all cached
+    files): a start with a large deck builds ids, and pydantic validates a card (from its cache
+    blob) when something shows it."""
 
     def __init__(self) -> None:
         self._entries: dict[str, Card | int] = {}
-        self._hashes: list[str] = []  # content hash of every cached item, by its number
+        self._built: dict[str, Card] = {}  # cached items validated so far
+        self._topic: dict[str, str] = {}  # topic of each item that is not a number
+        self._hashes: list[str] = []  # content hash of every cached item, by its number ...
+        self._hash_text: str | None = None  # ... or all of them NUL-joined, split on first use
+        self._hash_width = 0  # the hashes' common length in _hash_text (0: they differ)
         self._bases: list[int] = []  # first item number of each cached file ...
-        self._sources: list[CachedNotes] = []  # ... and its notes
+        self._sources: list[CachedNotes] = []  # ... its notes ...
+        self._source_topics: list[str] = []  # ... and its topic
 
     def __getitem__(self, card_id: str) -> Card:
         entry = self._entries[card_id]
-        return self._build(card_id, entry) if type(entry) is int else entry  # type: ignore[return-value]
+        if type(entry) is int:
+            card = self._built.get(card_id)
+            return self._build(card_id, entry) if card is None else card
+        return entry  # type: ignore[return-value]
 
     def get(self, card_id: str, default=None):  # type: ignore[override]
-        entry = self._entries.get(card_id)
-        if entry is None:
-            return default
-        return self._build(card_id, entry) if type(entry) is int else entry
+        return self[card_id] if card_id in self._entries else default
 
     def __contains__(self, card_id: object) -> bool:
         return card_id in self._entries
@@ -367,15 +374,18 @@ class DeckCards(Mapping[str, Card]):
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __setitem__(self, card_id: str, card: Card) -> None:
-        self._entries[card_id] = card
+    def add(self, card: Card, topic: str) -> None:
+        """Add a validated item of `topic`."""
+        self._entries[card.id] = card
+        self._topic[card.id] = topic
 
-    def add_cached(self, source: CachedNotes, items: list[int] | None) -> list[str]:
+    def add_cached(self, source: CachedNotes, items: list[int] | None, topic: str) -> list[str]:
         """Add the items of a cached file (all, or those numbered in `items`); returns their ids."""
         cached = source.cached
-        base = len(self._hashes)
+        base = len(self._hashes) if self._hash_text is None else self._split_hashes()
         self._bases.append(base)
         self._sources.append(source)
+        self._source_topics.append(topic)
         self._hashes += cached.hashes
         if items is None:
             ids = cached.item_ids
@@ -385,10 +395,42 @@ class DeckCards(Mapping[str, Card]):
         self._entries.update(zip(ids, (base + k for k in items)))
         return ids
 
+    def add_indexed(self, sources: list[CachedNotes], topics: list[str], item_ids: list[str],
+                    hash_text: str, hash_width: int) -> None:
+        """Add every item of a deck index at once (the deck is empty): its ids in order, the
+        sources they come from (in order, each with its item count) and their hashes."""
+        self._entries = dict(zip(item_ids, range(len(item_ids))))
+        base = 0
+        for source, topic in zip(sources, topics):
+            self._bases.append(base)
+            self._sources.append(source)
+            self._source_topics.append(topic)
+            base += len(source.cached.item_ids)
+        self._hash_text, self._hash_width = hash_text, hash_width
+
+    def _split_hashes(self) -> int:
+        text, self._hash_text = self._hash_text, None
+        self._hashes = text.split("\0") if text else []  # type: ignore[union-attr]
+        return len(self._hashes)
+
+    def _hash(self, number: int) -> str:
+        if self._hash_text is not None:
+            w = self._hash_width
+            if w:
+                return self._hash_text[number * (w + 1):number * (w + 1) + w]
+            self._split_hashes()
+        return self._hashes[number]
+
+    def topic_of(self, card_id: str) -> str:
+        entry = self._entries[card_id]
+        if type(entry) is int:
+            return self._source_topics[bisect_right(self._bases, entry) - 1]
+        return self._topic[card_id]
+
     def content_hash(self, card_id: str) -> str:
         """The card's content hash without building the card."""
         entry = self._entries[card_id]
-        return self._hashes[entry] if type(entry) is int else entry.content_hash  # type: ignore[union-attr]
+        return self._hash(entry) if type(entry) is int else entry.content_hash  # type: ignore[union-attr]
 
     def _build(self, card_id: str, number: int) -> Card:
         """Validate the note of a cached item; every item of that note is kept."""
@@ -398,8 +440,28 @@ class DeckCards(Mapping[str, Card]):
         for item in note.items():
             entry = self._entries.get(item.id)
             if type(entry) is int and base <= entry < base + len(source.cached.item_ids):
-                self._entries[item.id] = item
-        return self._entries[card_id]  # type: ignore[return-value]
+                self._built[item.id] = item
+        return self._built[card_id]
+
+
+class TopicOf(Mapping[str, str]):
+    """Item id -> topic id, answered from where the deck keeps the item (a start does not build
+    a second map of every id)."""
+
+    def __init__(self, cards: DeckCards):
+        self._cards = cards
+
+    def __getitem__(self, card_id: str) -> str:
+        return self._cards.topic_of(card_id)
+
+    def __contains__(self, card_id: object) -> bool:
+        return card_id in self._cards
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cards)
+
+    def __len__(self) -> int:
+        return len(self._cards)
 
 
 class DeckTopic:
@@ -443,9 +505,12 @@ class Deck:
     topics: list[DeckTopic] = field(default_factory=list)
     # scheduled item id -> card; a cloze note appears once per deletion (ids `ID`, `ID#c2`, ...)
     cards: DeckCards = field(default_factory=DeckCards)
-    topic_of: dict[str, str] = field(default_factory=dict)  # card id -> topic id
+    topic_of: TopicOf = field(init=False, repr=False, compare=False)  # card id -> topic id
     files: dict[str, Path] = field(default_factory=dict)  # topic id -> its YAML file
     _ids: dict[str | None, list] = field(default_factory=dict, repr=False, compare=False)  # topic -> ids
+
+    def __post_init__(self) -> None:
+        self.topic_of = TopicOf(self.cards)
 
     def topic(self, topic_id: str) -> DeckTopic:
         for t in self.topics:
@@ -511,8 +576,8 @@ def cache_schema(model: type[Topic]) -> str:
 def _load_file(path: Path, model: type[Topic], folder: Path | None | bool = True):
     """The validated topic of one file: from the cache when the file is unchanged (a
     deckcache.CachedTopic; the file is only hashed), else parsed (and then cached).
-    `folder`: the cache dir (None: no cache; True: look it up). YamlFileError carries file:line
-    problems; OSError, UnicodeDecodeError."""
+    `folder`: the cache dir (None: no cache; True: look it up). Returns (topic, lines, cache key,
+    the file's status). YamlFileError carries file:line problems; OSError, UnicodeDecodeError."""
     from studytui.study import deckcache
 
     schema = cache_schema(model)
@@ -520,13 +585,15 @@ def _load_file(path: Path, model: type[Topic], folder: Path | None | bool = True
         folder = deckcache.cache_dir()
     if folder:
         st, sha1 = digest_capped(path)
-        cached = deckcache.load(path, deckcache.key_of(st, sha1), schema, folder)
+        key = deckcache.key_of(st, sha1)
+        cached = deckcache.load(path, key, schema, folder)
         if cached is not None:
-            return cached, _Lines(path, None)
+            return cached, _Lines(path, None), key, st
     data, st = read_capped_bytes(path)
     topic, root = load_model_and_tree(path, model, data.decode("utf-8"))
-    deckcache.save(path, topic, deckcache.file_key(st, data), schema)
-    return topic, _Lines(path, data, root)
+    key = deckcache.file_key(st, data)
+    deckcache.save(path, topic, key, schema)
+    return topic, _Lines(path, data, root), key, st
 
 
 def topic_files(paths: Iterable[Path]) -> list[Path]:
@@ -563,7 +630,8 @@ def _load_deck(
     in the `demos/` folder beside the topic file's folder, else in the project's demos/.
     """
     from studytui.paths import CARDS_DIR, DEMOS_DIR
-    from studytui.study.deckcache import CachedTopic, cache_dir
+    from studytui.study import deckindex
+    from studytui.study.deckcache import FORMAT, CachedTopic, cache_dir
 
     demo_dirs: dict[Path, Path] = {}
     demo_found: dict[tuple[Path, str], bool] = {}
@@ -583,18 +651,29 @@ def _load_deck(
             demo_dirs[path.parent] = sibling if sibling.is_dir() else DEMOS_DIR
         return demo_dirs[path.parent]
 
+    roots: list[tuple[str, str]] = []  # the folders read, and their model: what names the deck index
     if files is not None:
         plan = [(p, Topic) for p in topic_files(files)]
     else:
         card_dir = Path(cards_dir) if cards_dir is not None else CARDS_DIR
         plan = [(p, Topic) for p in topic_files([card_dir] if card_dir.is_dir() else [])]
+        roots.append((str(card_dir), Topic.__qualname__))
         for extra in extra_dirs:
             if Path(extra).is_dir():
                 plan += [(p, ImportedTopic) for p in topic_files([extra])]
+                roots.append((str(extra), ImportedTopic.__qualname__))
+
+    folder = cache_dir()
+    index_schema = f"{_schema_digest()}:{FORMAT}"
+    if roots and folder is not None:
+        index = deckindex.load(folder, roots, [(p, m.__qualname__) for p, m in plan], index_schema)
+        if index is not None:
+            return _deck_from_index(index, plan, folder, demo_exists)
 
     deck = Deck()
     problems: list[Problem] = []
-    folder = cache_dir()
+    clean = True  # every file loaded whole, no duplicates: the outcome can be indexed
+    records: list[deckindex.FileRecord] = []
     # per file kept: its path, lines and note ids (a note id is also its first item's id, so the
     # deck's items tell whether a note id was seen)
     loaded: list[tuple[Path, _Lines, list[str]]] = []
@@ -603,15 +682,18 @@ def _load_deck(
         if files is not None and IMPORTED_DIR_NAME in (path.parent.name, path.parent.parent.name):  # an import
             model = ImportedTopic
         try:
-            topic, lines = _load_file(path, model, folder)
+            topic, lines, key, st = _load_file(path, model, folder)
         except UnicodeDecodeError:
             problems.append(Problem(path, 1, "not UTF-8 text"))
+            clean = False
             continue
         except YamlFileError as exc:  # also: too large to read
             problems += [Problem(path, line, msg) for line, msg in exc.problems]
+            clean = False
             continue
         except OSError as exc:
             problems.append(Problem(path, 1, f"cannot read: {exc.strerror or exc}"))
+            clean = False
             continue
         if isinstance(topic, CachedTopic):
             fields, note_ids = topic.fields, topic.note_ids
@@ -628,11 +710,13 @@ def _load_deck(
             other, other_lines = where_topic[topic_id]
             problems.append(Problem(
                 path, lines("topic"), f"duplicate topic '{topic_id}' (also {other}:{other_lines('topic')})"))
+            clean = False
             continue
         where_topic[topic_id] = (path, lines)
         loaded.append((path, lines, note_ids))
         kept: list[int] | None = None  # note numbers kept (None: all of them)
         if not deck.cards.keys().isdisjoint(note_ids) or len(set(note_ids)) != len(note_ids):
+            clean = False
             kept = []
             seen: set[str] = set()
             for i, note_id in enumerate(note_ids):
@@ -645,24 +729,63 @@ def _load_deck(
                 kept.append(i)
             if not kept:
                 continue
+        before = len(deck.cards)
         if isinstance(topic, CachedTopic):
             source = CachedNotes(topic, path, model)
             items = None
             if kept is not None:
                 keep = set(kept)
                 items = [k for k in range(len(topic.item_ids)) if topic.note_of(k) in keep]
-            item_ids = deck.cards.add_cached(source, items)
+            item_ids = deck.cards.add_cached(source, items, topic_id)
             deck.topics.append(DeckTopic(fields, source=source, kept=kept, imported=issubclass(model, ImportedTopic)))
+            if clean:
+                records.append(deckindex.FileRecord(path, model.__qualname__, st, key, fields, topic.note_ids,
+                                                    topic.item_ids, topic.item_note, topic.hashes))
         else:
             notes = topic.cards if kept is None else [topic.cards[i] for i in kept]
-            item_ids = []
-            for card in notes:
+            item_ids, item_note = [], array("i")
+            for n, card in enumerate(notes):
                 for item in card.items():
-                    deck.cards[item.id] = item
+                    deck.cards.add(item, topic_id)
                     item_ids.append(item.id)
+                    item_note.append(n)
             deck.topics.append(DeckTopic(fields, notes, imported=issubclass(model, ImportedTopic)))
+            if clean:
+                records.append(deckindex.FileRecord(
+                    path, model.__qualname__, st, key, fields, note_ids, item_ids,
+                    None if len(item_ids) == len(note_ids) else item_note,
+                    [deck.cards.content_hash(cid) for cid in item_ids]))
+        if len(deck.cards) - before != len(item_ids):  # an item id (ID#c2) met another id
+            clean = False
         deck.files[topic_id] = path
-        deck.topic_of.update(dict.fromkeys(item_ids, topic_id))
         deck._ids.setdefault(topic_id, []).extend(item_ids)
+    deck._ids[None] = [len(deck.topic_of)]
+    if clean and roots and folder is not None:
+        deckindex.save(folder, roots, records, index_schema)
+    return deck, sorted(problems, key=lambda p: (str(p.path), p.line))
+
+
+def _deck_from_index(index, plan: list[tuple[Path, type[Topic]]], folder: Path, demo_exists) -> tuple[Deck, list[Problem]]:
+    """The deck as a deck index records it (no topic file opened); demos are looked up now."""
+    from studytui.study.deckindex import IndexedTopic
+
+    deck = Deck()
+    problems: list[Problem] = []
+    sources, topics = [], []
+    at = 0
+    for (path, model), record in zip(plan, index.files):
+        fields, n = record["fields"], record["n"]
+        item_ids = index.items[at:at + n]
+        at += n
+        source = CachedNotes(IndexedTopic(record, item_ids, cache_schema(model), folder), path, model)
+        sources.append(source)
+        topic_id, demo = fields["topic"], fields.get("demo")
+        topics.append(topic_id)
+        if demo is not None and not demo_exists(path, demo):
+            problems.append(Problem(path, _Lines(path, None)("demo"), f"demo '{demo}' not found in demos/"))
+        deck.topics.append(DeckTopic(fields, source=source, imported=issubclass(model, ImportedTopic)))
+        deck.files[topic_id] = path
+        deck._ids[topic_id] = item_ids
+    deck.cards.add_indexed(sources, topics, index.items, index.hash_text, index.hash_width)
     deck._ids[None] = [len(deck.topic_of)]
     return deck, sorted(problems, key=lambda p: (str(p.path), p.line))

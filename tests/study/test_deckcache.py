@@ -56,6 +56,12 @@ def the_entry() -> Path:
     return entry
 
 
+def drop_deck_index() -> None:
+    """Remove the whole-deck index (deckindex.py), so a start reads each file's own entry."""
+    for index in (Path(os.environ["STUDYTUI_CACHE_DIR"]) / "deck").glob("*.index"):
+        index.unlink()
+
+
 def test_a_damaged_or_foreign_cache_entry_is_a_miss(project, monkeypatch):
     load_deck(project)
     entry = the_entry()
@@ -66,11 +72,18 @@ def test_a_damaged_or_foreign_cache_entry_is_a_miss(project, monkeypatch):
                         raw[:-4] + b"\xff\xff\xff\xff", b"studytui deck cache 3\n" + b"\x00" * 40]
     for damaged in damaged_versions:
         entry.write_bytes(damaged)
+        drop_deck_index()
         with monkeypatch.context() as patch:
             parsed = count_topic_parses(patch)
             deck, problems = load_deck(project)
         assert problems == [] and deck.cards["c1"].q == "What is pooling?"
         assert parsed == [project / "a.yaml"], damaged
+        entry.write_bytes(damaged)  # with the deck index: noticed when the card is first shown
+        with monkeypatch.context() as patch:
+            parsed = count_topic_parses(patch)
+            deck, problems = load_deck(project)
+            assert parsed == [] and problems == []
+            assert deck.cards["c1"].q == "What is pooling?" and parsed == [project / "a.yaml"], damaged
 
 
 def test_problems_of_cached_files_keep_their_lines(project):
