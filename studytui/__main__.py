@@ -1,3 +1,4 @@
 from studytui.cli import main
 
-main()
+if __name__ == "__main__":  # a process spawned by multiprocessing imports this module too: it must not run the CLI
+    main()
