@@ -62,27 +62,41 @@ class CardRow:
 
 
 def browse(session: "StudySession", wanted: BrowseFilter = BrowseFilter(), *, now: datetime) -> list[CardRow]:
-    """The deck's cards (deck order) that pass `wanted`."""
+    """The deck's cards (deck order) that pass `wanted`. Marks are checked first, then the cards
+    left are read (each topic's cache entry once) and searched."""
     needle = wanted.search.casefold().strip()
+    ids = session.deck.ids_in(wanted.topic)
+    checks = {"suspended": session.is_suspended, "buried": lambda cid: session.is_buried(cid, now=now),
+              "flagged": session.is_flagged}  # leeches are known from the summaries, below
+    marks = [check for name, check in checks.items() if getattr(wanted, name)]
+    if marks:
+        ids = [cid for cid in ids if all(check(cid) for check in marks)]
+    summaries = session.summaries(ids)
+    if wanted.leech:
+        ids, summaries = _only(ids, summaries, [s[2] for s in summaries])
+    cards = session.deck.cards.many(ids)
     rows = []
-    for card in session.deck.cards_in(wanted.topic):
-        row = card_row(session, card.id, now=now)
-        if any(getattr(wanted, name) and not getattr(row, name) for name in MARK_FILTERS):
+    for cid, card, (phase, due, leech) in zip(ids, cards, summaries):
+        question, answer = card.front(), card.back()
+        if needle and not any(needle in text.casefold() for text in (cid, question, answer)):
             continue
-        if needle and not any(needle in text.casefold() for text in (row.card_id, row.question, row.answer)):
-            continue
-        rows.append(row)
+        rows.append(CardRow(cid, session.deck.topic_of[cid], question, answer, phase, due,
+                            suspended=session.is_suspended(cid), buried=session.is_buried(cid, now=now),
+                            flagged=session.is_flagged(cid), leech=leech))
     return rows
+
+
+def _only(ids: list[str], summaries: list, keep: list[bool]) -> tuple[list[str], list]:
+    return [c for c, k in zip(ids, keep) if k], [s for s, k in zip(summaries, keep) if k]
 
 
 def card_row(session: "StudySession", card_id: str, *, now: datetime) -> CardRow:
     card = session.deck.cards[card_id]
-    state = session.state(card_id)
+    ((phase, due, leech),) = session.summaries([card_id])
     return CardRow(
         card_id=card_id, topic=session.deck.topic_of[card_id], question=card.front(), answer=card.back(),
-        phase=state.phase, due=state.fsrs.due if state.reps else None,
-        suspended=session.is_suspended(card_id), buried=session.is_buried(card_id, now=now),
-        flagged=session.is_flagged(card_id), leech=session.is_leech(card_id),
+        phase=phase, due=due, suspended=session.is_suspended(card_id), buried=session.is_buried(card_id, now=now),
+        flagged=session.is_flagged(card_id), leech=leech,
     )
 
 

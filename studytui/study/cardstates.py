@@ -456,6 +456,20 @@ class CardStates(MutableMapping):
         return [c.state[i], None if step < 0 else step, None if math.isnan(s) else s, None if math.isnan(d) else d,
                 c.due_us[i], None if last == NONE_INT else last]
 
+    def summary(self, cid: str) -> tuple[str, datetime | None, int] | None:
+        """(phase, due or None while new, lapses) of a card without building its state; None if
+        it was never answered."""
+        st = self._live.get(cid)
+        if st is not None:
+            return st.phase, st.fsrs.due if st.reps else None, st.lapses
+        i = self._row.get(cid)
+        if i is None:
+            return None
+        c = self.columns
+        if not c.reps[i]:
+            return "new", None, c.lapses[i]
+        return PHASES[c.state[i]], _dt(c.due_us[i]), c.lapses[i]
+
     def content_hash(self, cid: str) -> str | None:
         """The content hash a card had at its last answer (None: never answered, or no hash)."""
         st = self._live.get(cid)

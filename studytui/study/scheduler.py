@@ -524,6 +524,18 @@ class StudySession:
         self._sync()
         return self._states.get(card_id) or self._new_state(card_id)
 
+    def summaries(self, card_ids: Iterable[str]) -> list[tuple[str, datetime | None, bool]]:
+        """(phase, due or None while new, leech) of each card, without building card states
+        (the card browser lists every card of the deck)."""
+        self._sync()
+        least, marks, summary = self.settings.leech_lapses, self._marks, self._states.summary
+        out = []
+        for cid in card_ids:
+            phase, due, lapses = summary(cid) or ("new", None, 0)
+            ms = marks.get(cid)
+            out.append((phase, due, lapses >= least or bool(ms and ms.leech)))
+        return out
+
     def topic_of(self, card_id: str) -> str:
         if parse_drill_id(card_id):
             return DRILL_TOPIC
