@@ -257,6 +257,7 @@ class StudySession:
         self._signature: tuple[int, int, int] = (-1, -1, -1)  # store.log_signature() of the states
         self._marks_sig: tuple[int, int] = (-1, -1)  # (deletions, last mark id) of self._marks
         self._today: tuple[datetime, int, int] | None = None  # (day start, new, reviews): _today_counts
+        self._answered: tuple[datetime, set[str], set[str]] | None = None  # (day start, cards, notes): _answered_today
         self._extra_new: tuple[Any, Any] = (None, None)  # (sync token, stored custom-study extra)
         self._token: tuple[int, int] | None = None  # store.change_token() at the last sync
         self._ids_cache: dict[tuple, list[str]] = {}
@@ -351,6 +352,7 @@ class StudySession:
                 self._index.update(row.card_id, None if old is None else due_key(old),
                                    due_key(self._states[row.card_id]))
                 self._count_today(row, "new" if old is None else old.phase)
+                self._count_answered(row)
             replayed = len(rows)
         else:  # something was deleted (undo) or no snapshot: replay everything
             self._states = CardStates(states=self._replay_all())
@@ -401,7 +403,7 @@ class StudySession:
         self._index = DueIndex.from_columns(columns)
         self._last_ms, self._last_ids = columns.last_answer_ms()
         self._fresh_from = {}
-        self._today = None
+        self._today = self._answered = None
         return (last_id, deletions, -1)
 
     def _replay_all(self) -> dict[str, CardState]:
@@ -455,7 +457,7 @@ class StudySession:
         last = sorted((to_ms(st.history[-1][0]), cid) for cid, st in self._states.items() if st.history)
         self._last_ms, self._last_ids = [ms for ms, _ in last], [cid for _, cid in last]
         self._fresh_from = {}
-        self._today = None
+        self._today = self._answered = None
 
     def _new_state(self, card_id: str) -> CardState:
         return CardState(card_id, FsrsCard(card_id=fsrs_id(card_id), due=datetime(2000, 1, 1, tzinfo=timezone.utc)))
@@ -578,17 +580,37 @@ class StudySession:
             start -= timedelta(days=1)
         return start.astimezone(timezone.utc)
 
-    def _answered_today(self, now: datetime) -> list[str]:
-        """Cards answered since the study day began."""
+    def _answered_today(self, now: datetime) -> set[str]:
+        """Cards answered since the study day began (worked out once a day and state, then kept
+        up to date answer by answer in _sync: picking a card must not cost more as the day goes on).
+        The set is the session's own: read it, do not change it."""
         start = self.day_start(now)
-        # Those the index saw last answered by then (an answer since only makes it later; a
-        # deletion rebuilds the index), plus those answered since it was built.
-        answered = set(self._last_ids[bisect_left(self._last_ms, to_ms(start)):])
-        for cid in self._index.recent if self._index else ():
-            st = self._states.get(cid)
-            if st is not None and st.history and st.history[-1][0] >= start:
-                answered.add(cid)
-        return list(answered)
+        if self._answered is None or self._answered[0] != start:
+            # Those the index saw last answered by then (an answer since only makes it later; a
+            # deletion rebuilds the index), plus those answered since it was built.
+            answered = set(self._last_ids[bisect_left(self._last_ms, to_ms(start)):])
+            for cid in self._index.recent if self._index else ():
+                st = self._states.get(cid)
+                if st is not None and st.history and st.history[-1][0] >= start:
+                    answered.add(cid)
+            self._answered = (start, answered, {note_of(c) for c in answered})
+        return self._answered[1]
+
+    def _notes_answered_today(self, now: datetime) -> set[str]:
+        """The notes of _answered_today (one cloze deletion a day per note)."""
+        self._answered_today(now)
+        return self._answered[2]  # type: ignore[index]
+
+    def _count_answered(self, row: ReviewRow) -> None:
+        """Keep _answered_today up to date with one newly applied answer."""
+        if self._answered is None:
+            return
+        start, cards, notes = self._answered
+        if row.at >= start:
+            cards.add(row.card_id)
+            notes.add(note_of(row.card_id))
+        elif row.card_id in cards:  # a late-logged older answer is now its last: work the day out again
+            self._answered = None
 
     def _today_counts(self, now: datetime) -> tuple[int, int]:
         """(new cards started, review-phase answers) since the study day began (counted once per
@@ -664,8 +686,8 @@ class StudySession:
         now = _utc(now)
         new_today, reviews_today = self._today_counts(now)
         in_deck, drills = self.deck.topic_of, set(self.drill_ids) if include_drills and topic in (None, DRILL_TOPIC) else ()
-        answered_today = set(self._answered_today(now))
-        notes_today = {note_of(c) for c in answered_today}
+        answered_today = self._answered_today(now)
+        notes_today = self._notes_answered_today(now)
 
         def wanted(cid: str) -> bool:
             if cid in drills:

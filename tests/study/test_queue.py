@@ -32,3 +32,42 @@ def test_due_list_matches_a_sorted_list(operations, until, after, rejected):
     stop = next((i for i, (due, _) in enumerate(candidates) if due > until), len(candidates))
     want = next((cid for _, cid in candidates[:stop] if cid not in rejected), None)
     assert due_list.first(until, lambda cid: cid not in rejected, after) == want
+
+
+def test_cards_answered_today_kept_up_to_date_match_working_them_out_again(tmp_path, deck_dirs):
+    """The scheduler keeps today's answered cards (and their notes) answer by answer; after any
+    mix of own answers, answers from another window and a late-logged older answer they equal
+    what a fresh count gives."""
+    import random
+    from datetime import timedelta
+
+    from studytui.study.deck import load_deck
+    from studytui.study.scheduler import Rating, StudySession
+    from studytui.study.store import Store, to_ms
+    from tests.study.conftest import T0
+
+    cards, demos = deck_dirs
+    deck, _ = load_deck(cards, demos_dir=demos)
+    db = tmp_path / "s.db"
+    rng = random.Random(7)
+    ids = deck.ids_in()
+    with StudySession(Store.open(db), deck) as s, StudySession(Store.open(db), deck) as other:
+        now = T0 + timedelta(hours=2)
+        s.answer(ids[0], Rating.Good, now=now - timedelta(days=1))  # yesterday
+        for step in range(60):
+            now += timedelta(minutes=rng.randint(1, 90))
+            kind, cid = rng.random(), rng.choice(ids)
+            if kind < 0.5:
+                s.answer(cid, rng.choice(list(Rating)), now=now)
+            elif kind < 0.85:
+                other.answer(cid, Rating.Good, now=now)  # seen by s at its next sync
+            else:  # another device's answer from days ago, logged only now
+                with other.store._write() as cur:
+                    cur.execute("INSERT INTO review (card_id, rating, reviewed_at) VALUES (?, ?, ?)",
+                                (cid, 3, to_ms(now - timedelta(days=3))))
+            s.next_card(now=now)  # syncs and uses the kept sets
+            kept = (set(s._answered_today(now)), set(s._notes_answered_today(now)))
+            s._answered = None
+            fresh = (set(s._answered_today(now)), set(s._notes_answered_today(now)))
+            assert kept == fresh, step
+        assert fresh[0]  # the day had answers
