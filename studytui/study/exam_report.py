@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from studytui.study.scheduler import StudySession
 
 
+def trend(session: "StudySession", exam_day, *, now: datetime, days: int = 30) -> list[dict[str, Any]]:
+    """The forecast for `exam_day` as it stood each of the last `days` study days, oldest first."""
+    return [{"day": d.isoformat(), "forecast": round(v, 4)}
+            for d, v in rd.forecast_history(session, exam_day, days=days, now=now)]
+
+
 def report(session: "StudySession", *, now: datetime | None = None, trend_days: int = 30) -> dict[str, Any] | None:
     now = datetime.now(timezone.utc) if now is None else now.astimezone(timezone.utc)
     exam_day = rd.load_exam_date(session.store)
@@ -43,8 +49,7 @@ def report(session: "StudySession", *, now: datetime | None = None, trend_days: 
         "target": session.settings.desired_retention,
         "forecast": {"overall": round(f.overall, 4), "by_topic": {t: round(v, 4) for t, v in f.by_topic.items()},
                      "cards": f.cards, "unseen": f.unseen},
-        "trend": [{"day": d.isoformat(), "forecast": round(v, 4)}
-                  for d, v in (rd.forecast_history(session, exam_day, days=trend_days, now=now) if trend_days else [])],
+        "trend": trend(session, exam_day, now=now, days=trend_days) if trend_days else [],
         "plan": None,
     }
     plan = exam_plan.plan_today(session, now=now)

@@ -19,11 +19,16 @@ the last review, as py-fsrs counts them). API::
                                                     # the forecast as the log stood at each day's end
     rd.RecallModel.of(session.scheduler).recall(stability, last_review, at)   # one card's R
 
-Nothing here writes anything but the exam date; nothing imports textual.
+Nothing here writes anything but the exam date and a cache of the forecast's past days (meta key
+"forecast_history": a replay of the last 30 days' cards, seconds at 400,000 reviews, is done once
+a day, not at every stats screen); nothing imports textual.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Iterable
@@ -37,6 +42,8 @@ if TYPE_CHECKING:
     from studytui.study.store import Store
 
 EXAM_DATE_KEY = "exam_date"  # meta key: ISO date of the exam, absent when none is set
+HISTORY_KEY = "forecast_history"  # meta key: {"key": what it was computed from, "points": [[ISO day, recall]]}
+HISTORY_FORMAT = 1
 MAX_DAYS_AHEAD = 5 * 366  # a plan is made day by day: a date in the year 9999 is a typo
 US_PER_DAY = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -225,9 +232,12 @@ def forecast_history(session: "StudySession", at: date | datetime, *, days: int 
     # kept on the session, so a stats screen opened again costs one forecast, not a replay.
     before_today = session.store._query(
         "SELECT count(*), coalesce(max(id), 0) FROM review WHERE reviewed_at < ?", (end_ms[-2] if days > 1 else 0,))[0]
-    key = (moment, days, today, session.parameters, session.settings, tuple(topic_of), before_today)
+    key = _history_key(session, moment, days, today, topic_of, before_today)
     cached = getattr(session, "_forecast_history", None)
-    if cached is not None and cached[0] == key:
+    if cached is None or cached[0] != key:
+        cached = _stored_history(session, key, days - 1)
+    if cached is not None:
+        session._forecast_history = cached
         return cached[1] + [(today, forecast(session, moment).overall)]
     rows = session.store._query(
         "SELECT card_id, rating, reviewed_at FROM review WHERE card_id IN "
@@ -259,4 +269,29 @@ def forecast_history(session: "StudySession", at: date | datetime, *, days: int 
         out.append((labels[k], total / n if n else 0.0))
         k += 1
     session._forecast_history = (key, out[:-1])
+    try:  # kept in the database too: another start today reads it instead of replaying again
+        session.store.set_meta(HISTORY_KEY, {"key": key, "points": [[d.isoformat(), v] for d, v in out[:-1]]})
+    except (StudytuiError, sqlite3.Error):
+        pass  # only a cache: a read-only or busy database just means a replay next time
     return out
+
+
+def _history_key(session: "StudySession", moment: datetime, days: int, today: date, topic_of: dict,
+                 before_today: tuple) -> str:
+    """What the past days' forecasts depend on: the exam moment, the days, the log before today,
+    the syllabus (today's cards and suspensions), the scheduler's parameters and settings."""
+    syllabus_digest = hashlib.sha1("\0".join(f"{c}\1{t}" for c, t in topic_of.items()).encode()).hexdigest()
+    parts = [HISTORY_FORMAT, moment.isoformat(), days, today.isoformat(), list(session.parameters),
+             session.settings.to_json(), syllabus_digest, list(before_today)]
+    return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _stored_history(session: "StudySession", key: str, points: int) -> tuple[str, list[tuple[date, float]]] | None:
+    """The past days' forecasts kept in the database, if they were computed from `key`."""
+    stored = session.store.get_meta(HISTORY_KEY)
+    try:
+        if stored.get("key") != key or len(stored["points"]) != points:
+            return None
+        return key, [(date.fromisoformat(d), float(v)) for d, v in stored["points"]]
+    except (AttributeError, KeyError, TypeError, ValueError):  # hand-edited or from another version
+        return None

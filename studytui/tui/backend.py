@@ -279,17 +279,30 @@ class Backend:
 
         s = self.session()
         titles = {t.topic: t.title for t in s.deck.topics}
+        ids = list(s.deck.cards)
         return [(cid, titles[s.deck.topic_of[cid]], strip(c.q) if c.type == "cloze" else c.front(), c.back())
-                for cid, c in s.deck.cards.items() if cid == c.note_id]
+                for cid, c in zip(ids, s.deck.cards.many(ids)) if cid == c.note_id]  # each topic's cache read once
 
     # --- stats -------------------------------------------------------------------------------
+
+    def exam_trend(self, days: int = 30) -> list[dict[str, Any]]:
+        """The exam-day forecast as it stood each of the last `days` days (see exam_report)."""
+        from studytui.study import exam_report
+        from studytui.study.readiness import load_exam_date, study_day
+
+        s, now = self.session(), self.now()
+        exam_day = load_exam_date(s.store)
+        if exam_day is None or exam_day < study_day(s, now):  # no exam, or it has passed: no trend
+            return []
+        return exam_report.trend(s, exam_day, now=now, days=days)
 
     def stats(self) -> dict[str, Any]:
         from studytui.study.stats import compute_stats
 
         s = self.session()
         # the calendar heatmap shows half a year, more than session.stats()'s default 30 days
-        data = compute_stats(s, now=self.now(), days=HEATMAP_DAYS)
+        # the exam forecast's trend replays the last month's cards: exam_trend, asked for after
+        data = compute_stats(s, now=self.now(), days=HEATMAP_DAYS, exam_trend_days=0)
         data["today"] = (s.day_start(self.now()).astimezone()).date().isoformat()
         data["retention_by_topic"] = self.retention_by_topic()
         data["topic_titles"] = {t.topic: t.title for t in self.session().deck.topics}

@@ -177,3 +177,51 @@ def test_exam_moment_is_the_start_of_the_study_day(big_session, monkeypatch):
     time.tzset()
     assert rd.exam_moment(big_session, date(2026, 12, 20)) == datetime(2026, 12, 20, 4, tzinfo=timezone.utc)
     assert rd.study_day(big_session, datetime(2026, 12, 20, 3, tzinfo=timezone.utc)) == date(2026, 12, 19)
+
+
+def test_history_is_kept_in_the_database_for_the_day(big_session, monkeypatch):
+    """Another start the same day reads the past days instead of replaying the log again; a
+    change of what they depend on (settings, suspensions, the log before today) replays."""
+    from studytui.study.scheduler import Settings, StudySession
+    from studytui.study.store import Store
+
+    synthetic_log(big_session, 5, days=10)
+    exam, now = date(2026, 3, 30), T0 + timedelta(days=12)
+    first = rd.forecast_history(big_session, exam, days=15, now=now)
+    replays = []
+    real = rd._answer
+    monkeypatch.setattr(rd, "_answer", lambda *a: replays.append(a) or real(*a))
+
+    def fresh(**kwargs) -> StudySession:
+        return StudySession(Store.open(big_session.store.path), big_session.deck, **kwargs)
+
+    with fresh() as s:
+        assert rd.forecast_history(s, exam, days=15, now=now) == first and replays == []
+    with fresh(settings=Settings(desired_retention=0.8)) as s:
+        rd.forecast_history(s, exam, days=15, now=now)
+        assert replays  # other settings: other numbers
+    replays.clear()
+    with fresh() as s:
+        s.suspend("alpha-3", now=now)
+        rd.forecast_history(s, exam, days=15, now=now)
+        assert replays
+    replays.clear()
+    big_session.store.set_meta(rd.HISTORY_KEY, {"key": "x", "points": "not a list"})  # hand-edited
+    with fresh() as s:
+        rd.forecast_history(s, exam, days=15, now=now)
+        assert replays
+
+
+def test_history_on_a_read_only_database_is_computed_not_kept(big_session, tmp_path):
+    from studytui.study.scheduler import StudySession
+    from studytui.study.store import Store
+
+    synthetic_log(big_session, 6, days=10)
+    exam, now = date(2026, 3, 30), T0 + timedelta(days=12)
+    expected = rd.forecast_history(big_session, exam, days=15, now=now)
+    big_session.store.set_meta(rd.HISTORY_KEY, None)
+    store = Store.open(big_session.store.path)
+    store.read_only = True  # as on a read-only file system: every write raises DatabaseReadOnly
+    with StudySession(store, big_session.deck) as s:
+        assert rd.forecast_history(s, exam, days=15, now=now) == expected
+    assert big_session.store.get_meta(rd.HISTORY_KEY) is None

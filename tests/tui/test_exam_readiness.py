@@ -113,6 +113,35 @@ async def test_stats_show_the_exam_forecast_and_its_trend(make, workdir):
         assert "predicted recall on exam day" in text_of(app, "#stats-exam")
 
 
+async def test_stats_do_not_wait_for_the_trend(make, workdir):
+    """The trend replays the last month's cards (seconds in a big collection): every other number
+    is on screen while it is worked out, and the plot replaces the note when it is ready."""
+    import threading
+
+    study_a_little(workdir)
+    app = make()
+    release = threading.Event()
+    real = app.backend.exam_trend
+
+    def slow_trend(days: int = 30):
+        release.wait()
+        return real(days)
+
+    app.backend.exam_trend = slow_trend
+    async with app.run_test(size=(100, 40)) as pilot:
+        try:
+            await settle(pilot, lambda: home_loaded(app))
+            await pilot.press("s")
+            await settle(pilot, lambda: app.screen.id == "stats" and bool(app.screen.query("#exam-trend-wait")))
+            await pilot.press("2")
+            assert "predicted recall on exam day" in text_of(app, "#stats-exam") and not app.screen.query("#exam-trend")
+            assert app.screen.query("#stats-numbers") and app.screen.data["exam"]["trend"] == []
+        finally:
+            release.set()  # the database thread must not stay blocked, whatever happened
+        await settle(pilot, lambda: bool(app.screen.query("#exam-trend")))
+        assert not app.screen.query("#exam-trend-wait") and len(app.screen.data["exam"]["trend"]) == 30
+
+
 async def test_the_command_palette_sets_the_exam_date_from_stats(make, workdir):
     study_a_little(workdir)
     app = make()

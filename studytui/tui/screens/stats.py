@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -97,18 +98,33 @@ class StatsScreen(Screen):
         pane = self.query_one("#pane-forecast")
         first = pane.children[0] if pane.children else None
         widgets = [Static(exam_summary(exam), id="stats-exam")]
-        trend = exam["trend"]
-        if trend:
-            plot = _plot(id="exam-trend")
-            widgets.append(plot)
+        if not exam["passed"]:  # the trend replays the last month's cards: seconds in a big collection
+            widgets.append(Static("Working out how the forecast moved over the last 30 days…", id="exam-trend-wait"))
         await pane.mount(*widgets, before=first)
-        if trend:
-            days = list(range(-len(trend) + 1, 1))
-            plot.plt.plot(days, [round(100 * p["forecast"], 1) for p in trend], marker="hd")
-            plot.plt.hline(100 * exam["target"])
-            plot.plt.ylim(0, 100)
-            plot.plt.xticks([days[0], days[len(days) // 2], 0], [trend[0]["day"][5:], trend[len(days) // 2]["day"][5:], "today"])
-            plot.plt.title(f"Recall predicted for {exam['date']} (%), as it stood each day")
+        if not exam["passed"]:
+            self.run_worker(self._exam_trend(exam), exclusive=True, group="exam-trend")
+
+    async def _exam_trend(self, exam: dict) -> None:
+        backend = self.app.backend
+        try:
+            trend = await backend.call(backend.exam_trend)
+        except StudytuiError as exc:
+            self.query_one("#exam-trend-wait", Static).update(Text(f"The forecast's trend is not available: {exc}"))
+            return
+        exam["trend"] = trend
+        wait = self.query_one("#exam-trend-wait", Static)
+        if not trend:
+            await wait.remove()
+            return
+        plot = _plot(id="exam-trend")
+        await self.query_one("#pane-forecast").mount(plot, after=wait)
+        await wait.remove()
+        days = list(range(-len(trend) + 1, 1))
+        plot.plt.plot(days, [round(100 * p["forecast"], 1) for p in trend], marker="hd")
+        plot.plt.hline(100 * exam["target"])
+        plot.plt.ylim(0, 100)
+        plot.plt.xticks([days[0], days[len(days) // 2], 0], [trend[0]["day"][5:], trend[len(days) // 2]["day"][5:], "today"])
+        plot.plt.title(f"Recall predicted for {exam['date']} (%), as it stood each day")
 
     async def _retention(self, d: dict) -> None:
         pane = self.query_one("#pane-retention")
