@@ -1,7 +1,7 @@
 """Benchmark: a heavy user's collection, studytui side by side with Anki's own backend.
 
     pip install -e ".[bench]"          # the `anki` package (Anki's Rust backend)
-    python benchmarks/scale.py         # all three sizes (~3 minutes on 2 cores)
+    python benchmarks/scale.py         # all three sizes (~4 minutes on 2 cores)
     python benchmarks/scale.py --sizes 2000:20000
 
 For each size (cards : reviews) it builds the same cards and the same review log twice — as
@@ -14,19 +14,19 @@ review queue) — and measures, in this one run:
 - later open: a start with everything cached, up to the first card on screen, in the TUI's
   order (StudySession.open(verify="background")), in fresh processes: the modules imported
   first, then 3 opens; 5 such processes per side, the two sides taking turns, and the best open
-  of all kept (a process that has just replayed 400,000 answers opens twice as slowly until its
+  of all kept. (A process that has just replayed 400,000 answers opens twice as slowly until its
   heap settles, and no user start is like that; on a shared machine one process can run 50%
-  slower than the next, so one process per side gave ratios anywhere from 0.9x to 2.2x); its parts
-  are printed below it: database open
-  (header and WAL checks), deck from the cache, card states from the snapshot (binary columns;
-  no per-card objects), picking the first card. `PRAGMA quick_check` of the whole file runs in a
-  thread from the end of the card states on; then how long it ran, and how long a write made
-  right after the first card would still wait for it (writes wait for the check).
-- next card: picking the next card in an open session (Anki: `get_queued_cards`).
+  slower than the next, so one process per side gave ratios anywhere from 0.9x to 2.2x.) Its
+  parts are printed below it: database open (header and WAL checks), deck from the deck index,
+  card states from the snapshot (binary columns; no per-card objects), picking the first card.
+  `PRAGMA quick_check` of the whole file runs in a thread from the end of the card states on;
+  then how long it ran, and how long a write made right after the first card would still wait
+  for it (writes wait for the check).
+- next card: picking the next card in an open session (Anki: `get_queued_cards`), median of 20.
 - grade+save: answering it, committed to disk (Anki: `answer_card`).
 
-"later open CPU" is the same start in CPU time of this process, both threads counted (steadier
-than wall time on a shared, loaded machine; Anki's backend runs in this process too). Each line
+"later open CPU" is the same start in CPU time of its process, both threads counted (steadier
+than wall time on a shared, loaded machine; Anki's backend runs in its process too). Each line
 prints studytui's time, Anki's, and the ratio studytui/Anki (≤ 2 is the goal for later open and
 next card at 20k/400k; grade+save ≤ 20 ms at every size). Ratios come from the same run
 on the same machine; absolute times move with the machine's load.
