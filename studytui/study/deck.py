@@ -649,7 +649,7 @@ def _load_deck(
     in the `demos/` folder beside the topic file's folder, else in the project's demos/.
     """
     from studytui.paths import CARDS_DIR, DEMOS_DIR
-    from studytui.study import deckindex
+    from studytui.study import deckcache, deckindex
     from studytui.study.deckcache import FORMAT, CachedTopic, cache_dir
 
     demo_dirs: dict[Path, Path] = {}
@@ -759,7 +759,7 @@ def _load_deck(
             deck.topics.append(DeckTopic(fields, source=source, kept=kept, imported=issubclass(model, ImportedTopic)))
             if clean:
                 records.append(deckindex.FileRecord(path, model.__qualname__, st, key, fields, topic.note_ids,
-                                                    topic.item_ids, topic.item_note, topic.hashes))
+                                                    topic.item_ids, topic.item_note, topic.hashes, topic.blobs))
         else:
             notes = topic.cards if kept is None else [topic.cards[i] for i in kept]
             item_ids, item_note = [], array("i")
@@ -770,10 +770,11 @@ def _load_deck(
                     item_note.append(n)
             deck.topics.append(DeckTopic(fields, notes, imported=issubclass(model, ImportedTopic)))
             if clean:
+                written = deckcache.load(path, key, cache_schema(model), folder) if folder is not None else None
                 records.append(deckindex.FileRecord(
                     path, model.__qualname__, st, key, fields, note_ids, item_ids,
                     None if len(item_ids) == len(note_ids) else item_note,
-                    [deck.cards.content_hash(cid) for cid in item_ids]))
+                    [deck.cards.content_hash(cid) for cid in item_ids], written.blobs if written else None))
         if len(deck.cards) - before != len(item_ids):  # an item id (ID#c2) met another id
             clean = False
         deck.files[topic_id] = path

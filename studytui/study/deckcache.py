@@ -77,26 +77,52 @@ def entry_path(folder: Path | str, path: Path | str) -> str:
     return os.path.join(folder, hashlib.sha1(os.path.abspath(path).encode()).hexdigest() + ".cache")
 
 
+class Blobs:
+    """Where the card blobs of one entry lie, and how to check them: read on demand, each blob
+    against its CRC and the entry against the trailer it had when this was made."""
+
+    __slots__ = ("entry", "note_ids", "starts", "lengths", "crcs", "trailer")
+
+    def __init__(self, entry: str, note_ids: list[str], starts: array, lengths: array, crcs: array, trailer: bytes):
+        self.entry, self.note_ids, self.trailer = entry, note_ids, trailer
+        self.starts, self.lengths, self.crcs = starts, lengths, crcs
+
+    def read(self, notes: Iterable[int]) -> list[bytes]:
+        """The JSON blobs of `notes`, checked (CacheDamaged if one or the entry changed)."""
+        out = []
+        try:
+            with open(self.entry, "rb", buffering=0) as f:  # unbuffered: each read is one exact read
+                f.seek(-_TRAILER.size, os.SEEK_END)
+                if f.read(_TRAILER.size) != self.trailer:
+                    raise CacheDamaged(f"{self.entry}: replaced since it was loaded")
+                for note in notes:
+                    f.seek(self.starts[note])
+                    blob = f.read(self.lengths[note])
+                    if zlib.crc32(blob) != self.crcs[note]:
+                        raise CacheDamaged(f"{self.entry}: card {self.note_ids[note]!r} damaged")
+                    out.append(blob)
+        except (OSError, IndexError) as exc:
+            raise CacheDamaged(f"{self.entry}: {exc}") from None
+        return out
+
+
 class CachedTopic:
     """A cache hit: the topic's fields and index; card blobs are read from the entry on demand."""
 
-    __slots__ = ("entry", "fields", "note_ids", "starts", "lengths", "crcs", "item_ids", "item_note",
-                 "hashes", "_trailer")
+    __slots__ = ("entry", "fields", "note_ids", "item_ids", "item_note", "hashes", "blobs")
 
     def __init__(self, entry: str, index: dict[str, Any], trailer: bytes):
         self.entry = entry
         self.fields: dict[str, Any] = index["fields"]
         self.note_ids: list[str] = index["notes"]
-        self.starts = array("q", index["starts"])
-        self.lengths = array("q", index["lengths"])
-        self.crcs = array("I", index["crcs"])
+        self.blobs = Blobs(entry, self.note_ids, array("q", index["starts"]), array("q", index["lengths"]),
+                           array("I", index["crcs"]), trailer)
         self.item_ids: list[str] = index["items"] or self.note_ids  # stored only when they differ
         # which note each item belongs to; None when every note is one item (no cloze)
         self.item_note = array("i", index["item_note"]) if index["item_note"] else None
         self.hashes: list[str] = index["hashes"]
-        self._trailer = trailer
-        n, m = len(self.note_ids), len(self.item_ids)
-        if not (len(self.starts) == len(self.lengths) == len(self.crcs) == n and len(self.hashes) == m
+        n, m, b = len(self.note_ids), len(self.item_ids), self.blobs
+        if not (len(b.starts) == len(b.lengths) == len(b.crcs) == n and len(self.hashes) == m
                 and (len(self.item_note) == m if self.item_note is not None else m == n)):
             raise ValueError("inconsistent index")
 
@@ -105,24 +131,10 @@ class CachedTopic:
 
     def note_json(self, note: int) -> bytes:
         """The JSON blob of one note, checked (CacheDamaged if it or the entry changed)."""
-        return self.notes_json([note])[0]
+        return self.blobs.read([note])[0]
 
     def notes_json(self, notes: Iterable[int]) -> list[bytes]:
-        out = []
-        try:
-            with open(self.entry, "rb") as f:
-                f.seek(-_TRAILER.size, os.SEEK_END)
-                if f.read(_TRAILER.size) != self._trailer:
-                    raise CacheDamaged(f"{self.entry}: replaced since it was loaded")
-                for note in notes:
-                    f.seek(self.starts[note])
-                    blob = f.read(self.lengths[note])
-                    if zlib.crc32(blob) != self.crcs[note]:
-                        raise CacheDamaged(f"{self.entry}: card {self.note_ids[note]!r} damaged")
-                    out.append(blob)
-        except OSError as exc:
-            raise CacheDamaged(f"{self.entry}: {exc}") from None
-        return out
+        return self.blobs.read(notes)
 
 
 def load(path: Path, key: dict[str, object], schema: str, folder: Path | None = None) -> CachedTopic | None:

@@ -37,11 +37,11 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-from studytui.study.deckcache import CacheDamaged, CachedTopic
+from studytui.study.deckcache import Blobs, CacheDamaged, entry_path
 from studytui.study.deckcache import load as load_entry
 
-FORMAT = 1
-MAGIC = b"studytui deck index 1\n"
+FORMAT = 2  # 2: where each card blob lies in its entry
+MAGIC = b"studytui deck index 2\n"
 _HEADER = struct.Struct("<QI")  # body length, body CRC-32
 SETTLE_NS = 2_000_000_000  # a file changed less than this before the index was written is hashed at every start
 _MAX_BODY = 1 << 30
@@ -64,13 +64,15 @@ def _status(st: os.stat_result) -> list[int]:
 class FileRecord:
     """What the index keeps of one topic file (built by the deck after a clean load)."""
 
-    __slots__ = ("path", "model", "status", "key", "fields", "note_ids", "item_ids", "item_note", "hashes")
+    __slots__ = ("path", "model", "status", "key", "fields", "note_ids", "item_ids", "item_note", "hashes", "blobs")
 
     def __init__(self, path: Path, model: str, st: os.stat_result, key: dict[str, object], fields: dict[str, Any],
-                 note_ids: list[str], item_ids: list[str], item_note: array | None, hashes: list[str]):
+                 note_ids: list[str], item_ids: list[str], item_note: array | None, hashes: list[str],
+                 blobs: Blobs | None):
         self.path, self.model, self.status, self.key = str(path), model, _status(st), key
         self.fields, self.note_ids, self.item_ids = fields, note_ids, item_ids
         self.item_note, self.hashes = item_note, hashes
+        self.blobs = blobs  # where its cards lie in its deckcache entry (None: no entry was written)
 
 
 def save(folder: Path | None, roots: list[tuple[str, str]], records: list[FileRecord], schema: str) -> None:
@@ -83,7 +85,9 @@ def save(folder: Path | None, roots: list[tuple[str, str]], records: list[FileRe
     for r in records:
         files.append({"path": r.path, "model": r.model, "status": r.status, "key": r.key, "fields": r.fields,
                       "n": len(r.item_ids), "notes": None if r.note_ids == r.item_ids else r.note_ids,
-                      "item_note": b"" if r.item_note is None else r.item_note.tobytes()})
+                      "item_note": b"" if r.item_note is None else r.item_note.tobytes(),
+                      "blobs": None if r.blobs is None else [r.blobs.starts.tobytes(), r.blobs.lengths.tobytes(),
+                                                              r.blobs.crcs.tobytes(), r.blobs.trailer]})
         items += r.item_ids
         hashes += r.hashes
     if len(hashes) != len(items) or any("\0" in h for h in hashes):
@@ -119,29 +123,35 @@ def _write(folder: Path, roots: list[tuple[str, str]], payload: dict[str, Any]) 
 
 
 class IndexedTopic:
-    """A topic file as the index knows it: ids without opening anything; card blobs from the
-    file's own deckcache entry, opened when the first of its cards is shown. An entry that is
-    missing, or lists other ids, raises CacheDamaged (the deck then parses the topic file)."""
+    """A topic file as the index knows it: ids without opening anything, and where each card's
+    blob lies in the file's own deckcache entry (read when the card is first shown, against the
+    entry's trailer as recorded and the blob's CRC). Without that record (no entry was written)
+    the entry is opened on first use; one that is missing, or lists other ids, raises
+    CacheDamaged (the deck then parses the topic file)."""
 
-    __slots__ = ("path", "key", "schema", "folder", "note_ids", "item_ids", "item_note", "_entry")
+    __slots__ = ("path", "key", "schema", "folder", "note_ids", "item_ids", "item_note", "_blobs")
 
     def __init__(self, record: dict[str, Any], item_ids: list[str], schema: str, folder: Path):
         self.path, self.key, self.schema, self.folder = Path(record["path"]), record["key"], schema, folder
         self.item_ids = item_ids
         self.note_ids: list[str] = record["notes"] if record["notes"] is not None else item_ids
         self.item_note = array("i", record["item_note"]) if record["item_note"] else None
-        self._entry: CachedTopic | None = None
+        self._blobs: Blobs | None = None
+        if record["blobs"] is not None:
+            starts, lengths, crcs, trailer = record["blobs"]
+            self._blobs = Blobs(entry_path(folder, self.path), self.note_ids, array("q", starts),
+                                array("q", lengths), array("I", crcs), trailer)
 
     def note_of(self, item: int) -> int:
         return item if self.item_note is None else self.item_note[item]
 
     def notes_json(self, notes: list[int]) -> list[bytes]:
-        if self._entry is None:
+        if self._blobs is None:
             entry = load_entry(self.path, self.key, self.schema, self.folder)
             if entry is None or entry.note_ids != self.note_ids or entry.item_ids != self.item_ids:
                 raise CacheDamaged(f"{self.path}: its deck cache entry is gone or differs from the deck index")
-            self._entry = entry
-        return self._entry.notes_json(notes)
+            self._blobs = entry.blobs
+        return self._blobs.read(notes)
 
 
 class DeckIndex:

@@ -89,8 +89,8 @@ def test_browse_reads_each_topic_entry_once_and_builds_no_state(studied, monkeyp
     load_deck(cards, demos_dir=demos)  # the cache is warm
     deck, _ = load_deck(cards, demos_dir=demos)
     opened = []
-    real = deckcache.CachedTopic.notes_json
-    monkeypatch.setattr(deckcache.CachedTopic, "notes_json", lambda self, notes: opened.append(len(notes)) or real(self, notes))
+    real = deckcache.Blobs.read
+    monkeypatch.setattr(deckcache.Blobs, "read", lambda self, notes: opened.append(len(notes)) or real(self, list(notes)))
     with StudySession(Store.open(db), deck, settings=settings) as s:
         built = []
         real_state = s._states.columns.state_of
