@@ -22,7 +22,9 @@ Anything unexpected at load — a missing, unreadable, stale or damaged entry, a
 dir — is a miss: the file is parsed as if there were no cache. Entries are written atomically
 (temp + rename). The cache dir is $STUDYTUI_CACHE_DIR, else platformdirs' user cache dir;
 STUDYTUI_CACHE_DIR=off turns the cache off. `studytui import` writes the entry of the topic file
-it writes (EntryWriter), so the first start after an import is a cache hit too.
+it writes (EntryWriter), so the first start after an import is a cache hit too. Once a whole
+deck has loaded cleanly, deckindex.py records it in one file, with where each card's blob lies
+here (`Blobs`): a later start reads no entry's index at all.
 """
 
 from __future__ import annotations

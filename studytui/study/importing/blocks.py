@@ -115,7 +115,8 @@ def parse_piece(offset: int, piece: str) -> list[Block]:
 
 
 def _workers() -> int:
-    """Worker processes worth starting: one per spare CPU, up to MAX_WORKERS (0 on one CPU)."""
+    """Worker processes worth starting: one per CPU up to MAX_WORKERS (this process mostly waits
+    for them, and detects cards in between); 0 on one CPU, where the parse stays here."""
     import os
 
     try:
