@@ -79,3 +79,27 @@ def test_cli_output_of_a_hostile_deck_has_no_escapes(tmp_path):
     notes.write_text(f"# Q: What {ESC}[2J clears?\n\nA: {ESC}]52;c;Y3VybA==\x07 nothing\n")
     out = studytui("import", str(notes), "--dry-run", "--db", str(tmp_path / "s.db"))
     assert ESC not in out.stdout + out.stderr
+
+
+async def test_a_hostile_card_is_text_in_the_card_browser(make, workdir, monkeypatch):
+    """The browser's table: a question with markup and an action link is shown as written, with
+    no style and nothing to click; searching for it works on the text as written."""
+    monkeypatch.chdir(workdir)
+    _hostile_deck(workdir / "cards")
+    app = make(screen="browser")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "browser" and app.screen.loaded and app.screen.rows)
+        table = app.screen.query_one("#browser-table", DataTable)
+        topic, question = table.get_row("evil-one")[2:4]
+        assert str(topic).startswith("Evil [/] [b]title") and not topic.spans  # cut to the column
+        assert "[bold red]red[/bold red]" in str(question) and "[@click=app.screenshot" in str(question)
+        assert not question.spans and ESC not in str(question) and "\x07" not in str(question)
+        await pilot.press("slash", *"[/]")
+        await settle(pilot, lambda: [r.card_id for r in app.screen.rows] == ["evil-one"])
+        await pilot.press("escape")
+        for row in range(table.row_count):  # clicking every listed question does nothing
+            table.move_cursor(row=row)
+            await pilot.click("#browser-table", offset=(60, row + 1))
+        await pilot.pause()
+        assert app.is_running
+    assert not list(workdir.rglob(SHOT))

@@ -55,14 +55,14 @@ async def test_suspend_in_review_then_unsuspend_from_the_browser(make, workdir):
         await pilot.press("2")  # suspended only
         await settle(pilot, lambda: [r.card_id for r in browser.rows] == [suspended])
         table = browser.query_one("#browser-table", DataTable)
-        assert table.get_row(suspended)[0] == "S"
+        assert str(table.get_row(suspended)[0]) == "S"
         assert "1 card" in _text(app, "#browser-filter") and "suspended" in _text(app, "#browser-filter")
         await pilot.press("u")
         await settle(pilot, lambda: browser.rows == [])
         assert _marks(workdir / "study.db") == [(suspended, "suspend"), (suspended, "unsuspend")]
         await pilot.press("1")  # every card again, the unsuspended one without marks
         await settle(pilot, lambda: len(browser.rows) == 12)
-        assert table.get_row(suspended)[0] == ""
+        assert str(table.get_row(suspended)[0]) == ""
 
 
 async def test_browser_filters_flags_search_topic_and_preview(make, workdir):
@@ -255,3 +255,24 @@ async def test_the_review_header_counts_new_cards_within_todays_limit(make, work
         await pilot.press("space", "3")  # Good on a new card: one of today's three is used
         await settle(pilot, lambda: "new 2" in _text(app, "#queue"))
         assert review.item is not None
+
+
+async def test_a_long_list_is_put_in_the_table_a_page_at_a_time(make, workdir, monkeypatch):
+    """The table holds a page of rows and takes the next as the cursor reaches its last row; the
+    count says so. (A table of 20,000 rows took seconds to build, at every search key.)"""
+    from studytui.tui.screens import browser as browser_module
+
+    monkeypatch.setattr(browser_module, "PAGE", 5)
+    app = make(screen="browser")
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot, lambda: app.screen.id == "browser" and app.screen.loaded and app.screen.rows)
+        browser, table = app.screen, app.screen.query_one(DataTable)
+        assert len(browser.rows) == 12 and table.row_count == 5
+        assert "12 cards" in _text(app, "#browser-filter") and "the first 5 listed" in _text(app, "#browser-filter")
+        await pilot.press(*["down"] * 4)  # onto the last row listed: the next page comes
+        await settle(pilot, lambda: table.row_count == 10)
+        await pilot.press(*["down"] * 5)
+        await settle(pilot, lambda: table.row_count == 12)
+        assert "listed" not in _text(app, "#browser-filter")
+        await pilot.press(*["down"] * 3)
+        assert browser.current.card_id == browser.rows[-1].card_id == str(table.get_row_at(11)[1])

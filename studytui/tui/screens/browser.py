@@ -23,6 +23,9 @@ from studytui.textsafe import clean_line
 from studytui.words import fit, plural
 
 MARK_FILTER_KEYS = {"all": None, "suspended": "suspended", "buried": "buried", "flagged": "flagged", "leech": "leech"}
+PAGE = 500  # rows put in the table at a time (more as the cursor reaches the last): a table of
+# 20,000 rows took seconds to build, and was built again at every key typed in the search
+SEARCH_PAUSE_S = 0.25  # the search runs once typing pauses this long
 MARK_SYMBOLS = {"suspended": "S", "buried": "B", "flagged": "⚑", "leech": "L"}
 
 
@@ -57,9 +60,11 @@ class BrowserScreen(Screen):
         super().__init__(id="browser")
         self.filter = BrowseFilter(topic=topic)
         self.filter = self._with_mark(marks)
-        self.rows: list[CardRow] = []
+        self.rows: list[CardRow] = []  # every card that passes the filter ...
+        self.shown = 0  # ... of which the table holds the first `shown`
         self.topics: list[tuple[str, str]] = []  # (id, title)
         self.loaded = False
+        self._search_timer = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -101,25 +106,43 @@ class BrowserScreen(Screen):
         table = self.query_one("#browser-table", DataTable)
         keep = table.cursor_row
         self.rows = await backend.call(backend.browse, self.filter)
-        titles = dict(self.topics)
         table.clear()
-        for row in self.rows:
-            marks = "".join(MARK_SYMBOLS[m] for m in row.marks)
-            table.add_row(marks, _fit(row.card_id, 26), _fit(titles.get(row.topic, row.topic), 18),
-                          _fit(row.question, self.question_width), key=row.card_id)
+        self.shown = 0
+        self._add_rows(max(PAGE, keep + 1))
         if self.rows:
-            table.move_cursor(row=min(keep, len(self.rows) - 1))
-        topic = titles.get(self.filter.topic, "every topic") if self.filter.topic else "every topic"
-        count = plural(len(self.rows), "card")
-        self.query_one("#browser-filter", Static).update(
-            Text.assemble((count, "bold"), f" · {self.filter.describe()} · {clean_line(topic)}"))
+            table.move_cursor(row=min(keep, self.shown - 1))
+        self._describe()
         empty = self.query_one("#browser-empty", Static)
-        empty.update(f"No cards here ({self.filter.describe()}). 1 shows every card.")
+        empty.update(Text(f"No cards here ({self.filter.describe()}). 1 shows every card."))  # the search typed is text
         empty.display = not self.rows
         table.display = bool(self.rows)
         self.loaded = True
         if not self.query_one("#browser-search", Input).has_focus:
             table.focus()
+
+    def _add_rows(self, count: int) -> None:
+        """Put the next `count` rows in the table. Cells are Text: card text is never markup."""
+        table = self.query_one("#browser-table", DataTable)
+        titles = dict(self.topics)
+        end = min(len(self.rows), self.shown + count)
+        for row in self.rows[self.shown:end]:
+            marks = "".join(MARK_SYMBOLS[m] for m in row.marks)
+            table.add_row(Text(marks), Text(_fit(row.card_id, 26)), Text(_fit(titles.get(row.topic, row.topic), 18)),
+                          Text(_fit(row.question, self.question_width)), key=row.card_id)
+        self.shown = end
+
+    def _describe(self) -> None:
+        titles = dict(self.topics)
+        topic = titles.get(self.filter.topic, "every topic") if self.filter.topic else "every topic"
+        more = f" · the first {self.shown:,} listed, more as you go down" if self.shown < len(self.rows) else ""
+        self.query_one("#browser-filter", Static).update(Text.assemble(
+            (plural(len(self.rows), "card"), "bold"), f" · {self.filter.describe()} · {clean_line(topic)}{more}"))
+
+    @on(DataTable.RowHighlighted, "#browser-table")
+    def _maybe_more(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self.shown - 1 and self.shown < len(self.rows):
+            self._add_rows(PAGE)
+            self._describe()
 
     @property
     def current(self) -> CardRow | None:
@@ -147,8 +170,14 @@ class BrowserScreen(Screen):
         self.query_one("#browser-table", DataTable).focus()
 
     @on(Input.Changed, "#browser-search")
-    async def _search_changed(self, event: Input.Changed) -> None:
-        self.filter = replace(self.filter, search=event.value)
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_PAUSE_S, lambda: self._search(event.value))
+
+    async def _search(self, text: str) -> None:
+        self._search_timer = None
+        self.filter = replace(self.filter, search=text)
         await self._reload()
 
     @on(Input.Submitted, "#browser-search")
@@ -169,7 +198,7 @@ class BrowserScreen(Screen):
             return
         already = {"unsuspend": not row.suspended, "unbury": not row.buried}[kind]
         if already:
-            self.notify(f"{row.card_id} is not {'suspended' if kind == 'unsuspend' else 'buried'}.")
+            self.notify(f"{row.card_id} is not {'suspended' if kind == 'unsuspend' else 'buried'}.", markup=False)
             return
         await self._mark(row, kind)
         self.notify({"unsuspend": "Unsuspended: back in review.", "unbury": "Unburied: back today."}[kind])

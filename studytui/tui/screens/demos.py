@@ -247,7 +247,7 @@ class DemosScreen(Screen):
 
     def start(self, name: str) -> None:
         if self.process is not None:
-            self.notify(f"{self.running} is still running; x stops it.", severity="warning")
+            self.notify(f"{self.running} is still running; x stops it.", severity="warning", markup=False)
             return
         demo = next((d for d in self.demos if d.name == name), None)
         status = self.query_one("#demo-status", Static)

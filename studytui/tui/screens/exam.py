@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -128,7 +129,7 @@ class ExamScreen(Screen):
         try:
             self.questions = await backend.call(_build_exam, backend, self.count, self.seed)
         except StudytuiError as exc:
-            self.query_one("#exam-position", Static).update(f"[b red]Cannot start the exam:[/b red] {exc}")
+            self.query_one("#exam-position", Static).update(Text.assemble(("Cannot start the exam:", "bold red"), f" {exc}"))  # a path is text
             return
         if not self.questions:
             self.query_one("#exam-position", Static).update(
@@ -228,7 +229,7 @@ class ExamScreen(Screen):
 
         feedback = await self.app.backend.call(check, q.problem, event.value.strip())
         if feedback.unreadable:
-            self.notify(f"Could not read that as an answer ({feedback.error}); try again.", severity="warning")
+            self.notify(f"Could not read that as an answer ({feedback.error}); try again.", severity="warning", markup=False)
             return
         q.correct, q.typed, q.mistakes = feedback.correct, event.value.strip(), feedback.mistakes
         self.query_one("#exam-table", LayerTable).show(q.problem, revealed=True, correct=q.correct)

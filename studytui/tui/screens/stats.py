@@ -50,7 +50,7 @@ class StatsScreen(Screen):
         try:
             self.data = await backend.call(backend.stats)
         except StudytuiError as exc:
-            await self.query_one("#pane-overview").mount(Static(f"[b red]Cannot read the database:[/b red] {exc}"))
+            await self.query_one("#pane-overview").mount(Static(Text.assemble(("Cannot read the database:", "bold red"), f" {exc}")))
             return
         await self._overview(self.data)
         await self._forecast(self.data)
