@@ -3,6 +3,8 @@ the TUI's browser lists), so suspended, buried and flagged cards can always be f
 
     rows = browse(session, BrowseFilter(suspended=True), now=now)
     for row in rows: row.card_id, row.topic, row.question, row.marks, row.due
+    ids = matching(session, BrowseFilter(search="pool"), now=now)   # ids only: a list of 100,000 ...
+    rows = rows_of(session, ids[:500], now=now)                       # ... read a page at a time
 """
 
 from __future__ import annotations
@@ -62,42 +64,40 @@ class CardRow:
 
 
 def browse(session: "StudySession", wanted: BrowseFilter = BrowseFilter(), *, now: datetime) -> list[CardRow]:
-    """The deck's cards (deck order) that pass `wanted`. Marks are checked first, then the cards
-    left are read (each topic's cache entry once) and searched."""
+    """The deck's cards (deck order) that pass `wanted`, as rows."""
+    return rows_of(session, matching(session, wanted, now=now), now=now)
+
+
+def matching(session: "StudySession", wanted: BrowseFilter = BrowseFilter(), *, now: datetime) -> list[str]:
+    """The ids of the deck's cards (deck order) that pass `wanted`. Marks are checked first, from
+    the card states' columns; card text is read (each topic's cache entry once) only to search it,
+    so listing 100,000 cards builds none of them."""
     needle = wanted.search.casefold().strip()
     ids = session.deck.ids_in(wanted.topic)
     checks = {"suspended": session.is_suspended, "buried": lambda cid: session.is_buried(cid, now=now),
-              "flagged": session.is_flagged}  # leeches are known from the summaries, below
+              "flagged": session.is_flagged}
     marks = [check for name, check in checks.items() if getattr(wanted, name)]
     if marks:
         ids = [cid for cid in ids if all(check(cid) for check in marks)]
-    summaries = session.summaries(ids)
     if wanted.leech:
-        ids, summaries = _only(ids, summaries, [s[2] for s in summaries])
-    cards = session.deck.cards.many(ids)
-    rows = []
-    for cid, card, (phase, due, leech) in zip(ids, cards, summaries):
-        question, answer = card.front(), card.back()
-        if needle and not any(needle in text.casefold() for text in (cid, question, answer)):
-            continue
-        rows.append(CardRow(cid, session.deck.topic_of[cid], question, answer, phase, due,
-                            suspended=session.is_suspended(cid), buried=session.is_buried(cid, now=now),
-                            flagged=session.is_flagged(cid), leech=leech))
-    return rows
+        ids = [cid for cid, (_, _, leech) in zip(ids, session.summaries(ids)) if leech]
+    if needle:
+        ids = [cid for cid, card in zip(ids, session.deck.cards.many(ids))
+               if needle in cid.casefold() or needle in card.front().casefold() or needle in card.back().casefold()]
+    return ids
 
 
-def _only(ids: list[str], summaries: list, keep: list[bool]) -> tuple[list[str], list]:
-    return [c for c, k in zip(ids, keep) if k], [s for s, k in zip(summaries, keep) if k]
+def rows_of(session: "StudySession", card_ids: list[str], *, now: datetime) -> list[CardRow]:
+    """The rows of `card_ids`: text, state and marks (no card state built)."""
+    cards = session.deck.cards.many(card_ids)
+    return [CardRow(cid, session.deck.topic_of[cid], card.front(), card.back(), phase, due,
+                    suspended=session.is_suspended(cid), buried=session.is_buried(cid, now=now),
+                    flagged=session.is_flagged(cid), leech=leech)
+            for cid, card, (phase, due, leech) in zip(card_ids, cards, session.summaries(card_ids))]
 
 
 def card_row(session: "StudySession", card_id: str, *, now: datetime) -> CardRow:
-    card = session.deck.cards[card_id]
-    ((phase, due, leech),) = session.summaries([card_id])
-    return CardRow(
-        card_id=card_id, topic=session.deck.topic_of[card_id], question=card.front(), answer=card.back(),
-        phase=phase, due=due, suspended=session.is_suspended(card_id), buried=session.is_buried(card_id, now=now),
-        flagged=session.is_flagged(card_id), leech=leech,
-    )
+    return rows_of(session, [card_id], now=now)[0]
 
 
 def unknown_ids(session: "StudySession", card_ids: list[str]) -> list[str]:

@@ -265,10 +265,16 @@ class Backend:
     def topic_list(self) -> list[tuple[str, str]]:
         return [(t.topic, t.title) for t in self.session().deck.topics]
 
-    def browse(self, wanted):
-        from studytui.study.browse import browse
+    def browse(self, wanted) -> list[str]:
+        """The ids of the cards that pass `wanted` (browse_rows reads their rows)."""
+        from studytui.study.browse import matching
 
-        return browse(self.session(), wanted, now=self.now())
+        return matching(self.session(), wanted, now=self.now())
+
+    def browse_rows(self, card_ids: list[str]):
+        from studytui.study.browse import rows_of
+
+        return rows_of(self.session(), card_ids, now=self.now())
 
     # --- search ------------------------------------------------------------------------------
 

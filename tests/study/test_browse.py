@@ -97,3 +97,22 @@ def test_browse_reads_each_topic_entry_once_and_builds_no_state(studied, monkeyp
         monkeypatch.setattr(s._states.columns, "state_of", lambda i: built.append(i) or real_state(i))
         assert len(browse(s, BrowseFilter(), now=now)) == 18
         assert opened == [6, 5, 7] and built == []
+
+
+def test_listing_reads_no_card_text_unless_it_searches(studied, monkeypatch):
+    from studytui.study.browse import matching, rows_of
+
+    cards, demos, db, settings, now = studied
+    load_deck(cards, demos_dir=demos)
+    deck, _ = load_deck(cards, demos_dir=demos)
+    opened = []
+    real = deckcache.Blobs.read
+    monkeypatch.setattr(deckcache.Blobs, "read", lambda self, notes: opened.append(len(notes)) or real(self, list(notes)))
+    with StudySession(Store.open(db), deck, settings=settings) as s:
+        filters = (BrowseFilter(), BrowseFilter(flagged=True), BrowseFilter(leech=True, topic="beta"))
+        found = [matching(s, wanted, now=now) for wanted in filters]
+        assert opened == [] and len(s.deck.cards._built) == 0
+        ids = matching(s, BrowseFilter(), now=now)
+        assert [r.card_id for r in rows_of(s, ids[:4], now=now)] == ids[:4] and opened == [4]
+        assert found == [[r[0] for r in reference(s, wanted, now)] for wanted in filters]
+        assert matching(s, BrowseFilter(search="answer 3"), now=now) == ["alpha-3", "beta-3", "gamma-3"]

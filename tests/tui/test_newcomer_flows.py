@@ -267,7 +267,7 @@ async def test_a_long_list_is_put_in_the_table_a_page_at_a_time(make, workdir, m
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot, lambda: app.screen.id == "browser" and app.screen.loaded and app.screen.rows)
         browser, table = app.screen, app.screen.query_one(DataTable)
-        assert len(browser.rows) == 12 and table.row_count == 5
+        assert len(browser.ids) == 12 and len(browser.rows) == table.row_count == 5  # rows read for the page only
         assert "12 cards" in _text(app, "#browser-filter") and "the first 5 listed" in _text(app, "#browser-filter")
         await pilot.press(*["down"] * 4)  # onto the last row listed: the next page comes
         await settle(pilot, lambda: table.row_count == 10)
@@ -275,4 +275,4 @@ async def test_a_long_list_is_put_in_the_table_a_page_at_a_time(make, workdir, m
         await settle(pilot, lambda: table.row_count == 12)
         assert "listed" not in _text(app, "#browser-filter")
         await pilot.press(*["down"] * 3)
-        assert browser.current.card_id == browser.rows[-1].card_id == str(table.get_row_at(11)[1])
+        assert browser.current.card_id == browser.rows[-1].card_id == browser.ids[-1] == str(table.get_row_at(11)[1])

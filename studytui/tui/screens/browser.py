@@ -60,8 +60,8 @@ class BrowserScreen(Screen):
         super().__init__(id="browser")
         self.filter = BrowseFilter(topic=topic)
         self.filter = self._with_mark(marks)
-        self.rows: list[CardRow] = []  # every card that passes the filter ...
-        self.shown = 0  # ... of which the table holds the first `shown`
+        self.ids: list[str] = []  # every card that passes the filter ...
+        self.rows: list[CardRow] = []  # ... and the rows of those the table holds (the first ones)
         self.topics: list[tuple[str, str]] = []  # (id, title)
         self.loaded = False
         self._search_timer = None
@@ -105,12 +105,13 @@ class BrowserScreen(Screen):
         backend = self.app.backend
         table = self.query_one("#browser-table", DataTable)
         keep = table.cursor_row
-        self.rows = await backend.call(backend.browse, self.filter)
+        self.ids = await backend.call(backend.browse, self.filter)
+        first = await backend.call(backend.browse_rows, self.ids[:max(PAGE, keep + 1)])
         table.clear()
-        self.shown = 0
-        self._add_rows(max(PAGE, keep + 1))
+        self.rows = []
+        self._add_rows(first)
         if self.rows:
-            table.move_cursor(row=min(keep, self.shown - 1))
+            table.move_cursor(row=min(keep, len(self.rows) - 1))
         self._describe()
         empty = self.query_one("#browser-empty", Static)
         empty.update(Text(f"No cards here ({self.filter.describe()}). 1 shows every card."))  # the search typed is text
@@ -120,28 +121,34 @@ class BrowserScreen(Screen):
         if not self.query_one("#browser-search", Input).has_focus:
             table.focus()
 
-    def _add_rows(self, count: int) -> None:
-        """Put the next `count` rows in the table. Cells are Text: card text is never markup."""
+    def _add_rows(self, rows: list[CardRow]) -> None:
+        """Put `rows` at the end of the table. Cells are Text: card text is never markup."""
         table = self.query_one("#browser-table", DataTable)
         titles = dict(self.topics)
-        end = min(len(self.rows), self.shown + count)
-        for row in self.rows[self.shown:end]:
+        for row in rows:
             marks = "".join(MARK_SYMBOLS[m] for m in row.marks)
             table.add_row(Text(marks), Text(_fit(row.card_id, 26)), Text(_fit(titles.get(row.topic, row.topic), 18)),
                           Text(_fit(row.question, self.question_width)), key=row.card_id)
-        self.shown = end
+        self.rows += rows
 
     def _describe(self) -> None:
         titles = dict(self.topics)
         topic = titles.get(self.filter.topic, "every topic") if self.filter.topic else "every topic"
-        more = f" · the first {self.shown:,} listed, more as you go down" if self.shown < len(self.rows) else ""
+        listed = len(self.rows)
+        more = f" · the first {listed:,} listed, more as you go down" if listed < len(self.ids) else ""
         self.query_one("#browser-filter", Static).update(Text.assemble(
-            (plural(len(self.rows), "card"), "bold"), f" · {self.filter.describe()} · {clean_line(topic)}{more}"))
+            (plural(len(self.ids), "card"), "bold"), f" · {self.filter.describe()} · {clean_line(topic)}{more}"))
 
     @on(DataTable.RowHighlighted, "#browser-table")
     def _maybe_more(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= self.shown - 1 and self.shown < len(self.rows):
-            self._add_rows(PAGE)
+        if event.cursor_row >= len(self.rows) - 1 and len(self.rows) < len(self.ids):
+            self.run_worker(self._more(), exclusive=True, group="browser-more")
+
+    async def _more(self) -> None:
+        backend, ids = self.app.backend, self.ids
+        rows = await backend.call(backend.browse_rows, ids[len(self.rows):len(self.rows) + PAGE])
+        if ids is self.ids:  # not reloaded meanwhile
+            self._add_rows(rows)
             self._describe()
 
     @property
