@@ -6,6 +6,7 @@ from studytui.words import fit, plural
 def test_plural():
     assert [plural(n, "topic") for n in (0, 1, 2)] == ["0 topics", "1 topic", "2 topics"]
     assert plural(1, "query", "queries") == "1 query" and plural(3, "query", "queries") == "3 queries"
+    assert plural(100_651, "card") == "100,651 cards"  # an imported deck: thousands are grouped
 
 
 def test_fit_cuts_with_an_ellipsis_only_when_too_long():
