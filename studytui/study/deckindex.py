@@ -6,8 +6,8 @@ than Anki needs to open its whole collection. So once a deck has loaded cleanly 
 parsed or cached, no duplicate id or topic), this index records the outcome:
 
 - the load plan (each topic file's path and model), and per file its fields, its note and item
-  ids, which note each item belongs to, the key of its own deckcache entry, and its status:
-  size, mtime, ctime and inode;
+  ids, which note each item belongs to, the key of its own deckcache entry and where each card's
+  blob lies there (with that entry's trailer), and its status: size, mtime, ctime and inode;
 - every item id of the deck in order, and their content hashes.
 
 A later start with the same plan checks each file with one `stat`. A file whose status is
@@ -19,9 +19,10 @@ key means the same content (a `touch`, a copy back), and the index is refreshed;
 means a miss, and the deck loads file by file (and writes a new index).
 
 Card text is not here: a card's blob is read from its file's deckcache entry the first time the
-card is shown (IndexedTopic); a missing or different entry is CacheDamaged, and the deck then
-parses that topic file. Damage, a foreign version, a changed plan or code: a miss, never an error.
-The index of a folder lives at `<cache dir>/<hash of the folders>.index`, written atomically.
+card is shown (IndexedTopic), checked against the entry's trailer as recorded and its own CRC; a
+missing or different entry is CacheDamaged, and the deck then parses that topic file. Damage, a
+foreign version, a changed plan or code: a miss, never an error. The index of a set of folders
+lives at `<cache dir>/<hash of the folders>.index`, written atomically (temp file + rename).
 """
 
 from __future__ import annotations
