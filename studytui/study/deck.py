@@ -46,6 +46,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, Validatio
 
 
 from studytui.errors import StudytuiError
+from studytui.study.cloze import CLOZE, cloze_numbers, item_id, render_back, render_front  # per card: imported once
 from studytui.yamlload import (YamlFileError, digest_capped, line_of, load_model, load_model_and_tree,
                                read_capped_bytes)
 
@@ -132,11 +133,9 @@ class Card(Strict):
     @field_validator("q")
     @classmethod
     def _cloze_fits_type(cls, q: str, info: ValidationInfo) -> str:
-        from studytui.study.cloze import CLOZE, cloze_numbers
-
-        if "type" not in info.data:  # the type itself is wrong: that is the error to report
+        kind = info.data.get("type")  # `info.data` is built at each access: read it once
+        if kind is None:  # the type itself is wrong: that is the error to report
             return q
-        kind = info.data["type"]
         numbers = cloze_numbers(q)
         if kind == "cloze":
             if not numbers:
@@ -152,9 +151,10 @@ class Card(Strict):
     @field_validator("rubric")
     @classmethod
     def _rubric_fits_type(cls, rubric: list[str] | None, info: ValidationInfo) -> list[str] | None:
-        if "type" not in info.data or rubric is None:
+        kind = info.data.get("type") if rubric is not None else None
+        if kind is None:
             return rubric
-        if info.data["type"] != "essay":
+        if kind != "essay":
             raise ValueError("only essay cards have a rubric (set 'type: essay')")
         if not 2 <= len(rubric) <= 8:
             raise ValueError(f"an essay card needs a rubric of 2 to 8 points (this one has {len(rubric)})")
@@ -189,8 +189,6 @@ class Card(Strict):
         """
         if self.type != "cloze":
             return [self]
-        from studytui.study.cloze import cloze_numbers, item_id
-
         return [self.model_copy(update={"cloze_number": n, "id": item_id(self.id, n)})
                 for n in cloze_numbers(self.q)]
 
@@ -202,16 +200,12 @@ class Card(Strict):
     def front(self) -> str:
         """Markdown of the question side."""
         if self.type == "cloze":
-            from studytui.study.cloze import render_front
-
             return render_front(self.q, self.cloze_number or 1)
         return self.q
 
     def back(self) -> str:
         """Markdown of the answer side (without the note)."""
         if self.type == "cloze":
-            from studytui.study.cloze import render_back
-
             back = render_back(self.q, self.cloze_number or 1)
             return f"{back}\n\n{self.a}" if self.a else back
         if self.type == "essay":
@@ -448,8 +442,12 @@ class DeckCards(Mapping[str, Card]):
             if type(entry) is int and cid not in self._built:
                 k = bisect_right(self._bases, entry) - 1
                 wanted.setdefault(k, set()).add(self._sources[k].cached.note_of(entry - self._bases[k]))
-        for k, notes in wanted.items():
-            self._keep(k, sorted(notes))
+        if wanted:
+            from studytui.study.gcpause import gc_paused
+
+            with gc_paused():  # thousands of long-lived cards, no cycles: collections would free nothing
+                for k, notes in wanted.items():
+                    self._keep(k, sorted(notes))
         return [self[cid] for cid in card_ids]
 
     def _keep(self, k: int, notes: list[int]) -> None:
