@@ -44,6 +44,16 @@ def session(tmp_path: Path, deck_dirs):
     s.close()
 
 
+def cached_project(tmp_path: Path, monkeypatch) -> Path:
+    """An empty cards/ folder beside demos/d.py, with a deck cache of its own; returns cards/."""
+    monkeypatch.setenv("STUDYTUI_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "demos").mkdir()
+    (tmp_path / "demos" / "d.py").write_text("")
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    return cards
+
+
 def count_topic_parses(monkeypatch) -> list[Path]:
     """Record every real YAML parse of a topic file (a deck-cache hit parses nothing)."""
     from studytui.study import deck as deck_module

@@ -7,7 +7,7 @@ import pytest
 
 from studytui.study import deckcache
 from studytui.study.deck import load_deck
-from tests.study.conftest import count_topic_parses
+from tests.study.conftest import cached_project, count_topic_parses
 
 TOPIC = """\
 topic: t{n}
@@ -22,11 +22,7 @@ cards:
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    monkeypatch.setenv("STUDYTUI_CACHE_DIR", str(tmp_path / "cache"))
-    (tmp_path / "demos").mkdir()
-    (tmp_path / "demos" / "d.py").write_text("")
-    cards = tmp_path / "cards"
-    cards.mkdir()
+    cards = cached_project(tmp_path, monkeypatch)
     (cards / "a.yaml").write_text(TOPIC.format(n=1, card="c1", word="pooling"))
     return cards
 

@@ -9,7 +9,7 @@ import pytest
 from studytui.study import deck as deck_module
 from studytui.study import deckcache, deckindex
 from studytui.study.deck import load_deck
-from tests.study.conftest import count_topic_parses
+from tests.study.conftest import cached_project, count_topic_parses
 
 TOPIC = """\
 topic: t{n}
@@ -27,11 +27,7 @@ cards:
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    monkeypatch.setenv("STUDYTUI_CACHE_DIR", str(tmp_path / "cache"))
-    (tmp_path / "demos").mkdir()
-    (tmp_path / "demos" / "d.py").write_text("")
-    cards = tmp_path / "cards"
-    cards.mkdir()
+    cards = cached_project(tmp_path, monkeypatch)
     (cards / "a.yaml").write_text(TOPIC.format(n=1, word="pooling"))
     (cards / "b.yaml").write_text(TOPIC.format(n=2, word="dropout"))
     return cards
