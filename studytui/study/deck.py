@@ -594,7 +594,7 @@ def _load_file(path: Path, model: type[Topic], folder: Path | None | bool = True
     """The validated topic of one file: from the cache when the file is unchanged (a
     deckcache.CachedTopic; the file is only hashed), else parsed (and then cached).
     `folder`: the cache dir (None: no cache; True: look it up). Returns (topic, lines, cache key,
-    the file's status). YamlFileError carries file:line problems; OSError, UnicodeDecodeError."""
+    the file's status, where its cards lie in its cache entry or None). YamlFileError carries file:line problems; OSError, UnicodeDecodeError."""
     from studytui.study import deckcache
 
     schema = cache_schema(model)
@@ -605,12 +605,12 @@ def _load_file(path: Path, model: type[Topic], folder: Path | None | bool = True
         key = deckcache.key_of(st, sha1)
         cached = deckcache.load(path, key, schema, folder)
         if cached is not None:
-            return cached, _Lines(path, None), key, st
+            return cached, _Lines(path, None), key, st, cached.blobs
     data, st = read_capped_bytes(path)
     topic, root = load_model_and_tree(path, model, data.decode("utf-8"))
     key = deckcache.file_key(st, data)
-    deckcache.save(path, topic, key, schema)
-    return topic, _Lines(path, data, root), key, st
+    blobs = deckcache.save(path, topic, key, schema)
+    return topic, _Lines(path, data, root), key, st, blobs
 
 
 def topic_files(paths: Iterable[Path]) -> list[Path]:
@@ -647,7 +647,7 @@ def _load_deck(
     in the `demos/` folder beside the topic file's folder, else in the project's demos/.
     """
     from studytui.paths import CARDS_DIR, DEMOS_DIR
-    from studytui.study import deckcache, deckindex
+    from studytui.study import deckindex
     from studytui.study.deckcache import FORMAT, CachedTopic, cache_dir
 
     demo_dirs: dict[Path, Path] = {}
@@ -699,7 +699,7 @@ def _load_deck(
         if files is not None and IMPORTED_DIR_NAME in (path.parent.name, path.parent.parent.name):  # an import
             model = ImportedTopic
         try:
-            topic, lines, key, st = _load_file(path, model, folder)
+            topic, lines, key, st, blobs = _load_file(path, model, folder)
         except UnicodeDecodeError:
             problems.append(Problem(path, 1, "not UTF-8 text"))
             clean = False
@@ -757,7 +757,7 @@ def _load_deck(
             deck.topics.append(DeckTopic(fields, source=source, kept=kept, imported=issubclass(model, ImportedTopic)))
             if clean:
                 records.append(deckindex.FileRecord(path, model.__qualname__, st, key, fields, topic.note_ids,
-                                                    topic.item_ids, topic.item_note, topic.hashes, topic.blobs))
+                                                    topic.item_ids, topic.item_note, topic.hashes, blobs))
         else:
             notes = topic.cards if kept is None else [topic.cards[i] for i in kept]
             item_ids, item_note = [], array("i")
@@ -768,11 +768,10 @@ def _load_deck(
                     item_note.append(n)
             deck.topics.append(DeckTopic(fields, notes, imported=issubclass(model, ImportedTopic)))
             if clean:
-                written = deckcache.load(path, key, cache_schema(model), folder) if folder is not None else None
                 records.append(deckindex.FileRecord(
                     path, model.__qualname__, st, key, fields, note_ids, item_ids,
                     None if len(item_ids) == len(note_ids) else item_note,
-                    [deck.cards.content_hash(cid) for cid in item_ids], written.blobs if written else None))
+                    [deck.cards.content_hash(cid) for cid in item_ids], blobs))
         if len(deck.cards) - before != len(item_ids):  # an item id (ID#c2) met another id
             clean = False
         deck.files[topic_id] = path

@@ -229,10 +229,12 @@ class EntryWriter:
             self._more[number] = [(item.id, item.content_hash) for item in items]
         self._at += len(blob)
 
-    def finish(self, order: Iterable[object], fields: dict[str, Any], key: dict[str, object], schema: str) -> None:
-        """Write the index for the notes `order` (names of added cards) and put the entry in place."""
+    def finish(self, order: Iterable[object], fields: dict[str, Any], key: dict[str, object],
+               schema: str) -> Blobs | None:
+        """Write the index for the notes `order` (names of added cards) and put the entry in place;
+        returns where its blobs lie (None when no entry was written)."""
         if self._out is None or self.folder is None:
-            return
+            return None
         notes: list[str] = []
         starts, lengths, crcs, note_of = array("q"), array("q"), array("I"), array("i")
         items: list[str] = []
@@ -261,14 +263,17 @@ class EntryWriter:
                 "starts": starts.tobytes(), "lengths": lengths.tobytes(), "crcs": crcs.tobytes(),
                 "items": [] if same else items, "item_note": b"" if same else note_of.tobytes(),
                 "hashes": hashes})
+            trailer = _TRAILER.pack(self._at, len(index), zlib.crc32(index))
             self._out.write(index)
-            self._out.write(_TRAILER.pack(self._at, len(index), zlib.crc32(index)))
+            self._out.write(trailer)
             self._out.close()
             self._out = None
-            os.replace(self._tmp, entry_path(self.folder, self.path))  # type: ignore[arg-type]
+            entry = entry_path(self.folder, self.path)
+            os.replace(self._tmp, entry)  # type: ignore[arg-type]
             self._tmp = None
+            return Blobs(entry, notes, starts, lengths, crcs, trailer)
         except (OSError, KeyError, ValueError):
-            pass
+            return None
         finally:
             self.discard()
 
@@ -287,11 +292,12 @@ class EntryWriter:
             self._tmp = None
 
 
-def save(path: Path, topic: Any, key: dict[str, object], schema: str) -> None:
-    """Remember `topic` (validated) as the parse of `path` (best effort: any failure leaves no entry)."""
+def save(path: Path, topic: Any, key: dict[str, object], schema: str) -> Blobs | None:
+    """Remember `topic` (validated) as the parse of `path` (best effort: any failure leaves no entry,
+    and None); returns where the entry's blobs lie."""
     writer = EntryWriter(path)
     if not writer.active:
-        return
+        return None
     for n, card in enumerate(topic.cards):
         writer.add(card, n)  # by position: a file may repeat an id (reported when the deck loads)
-    writer.finish(range(len(topic.cards)), topic.model_dump(mode="json", exclude={"cards"}), key, schema)
+    return writer.finish(range(len(topic.cards)), topic.model_dump(mode="json", exclude={"cards"}), key, schema)
