@@ -31,7 +31,6 @@ import hashlib
 import marshal
 import os
 import struct
-import tempfile
 import time
 import zlib
 from array import array
@@ -104,23 +103,16 @@ def _width(hashes: list[str]) -> int:
 
 
 def _write(folder: Path, roots: list[tuple[str, str]], payload: dict[str, Any]) -> None:
-    tmp = None
+    """Put the index in place atomically (best effort: a cache that cannot be written is a miss)."""
+    from studytui.atomic_write import replacing
+    from studytui.errors import StudytuiError
+
     try:
         body = marshal.dumps(payload)
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".index-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as out:
-            out.write(MAGIC + _HEADER.pack(len(body), zlib.crc32(body)) + body)
-        os.replace(tmp, index_path(folder, roots))
-        tmp = None
-    except (OSError, ValueError):
+        with replacing(Path(index_path(folder, roots)), what="index") as tmp:
+            tmp.write_bytes(MAGIC + _HEADER.pack(len(body), zlib.crc32(body)) + body)
+    except (StudytuiError, OSError, ValueError):
         pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
 
 
 class IndexedTopic:
